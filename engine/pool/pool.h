@@ -1,0 +1,94 @@
+// The engine's front door: discover and import pools, list datasets with properties,
+// and open a dataset's file system. The daemon, the FUSE layer and the tools use only
+// this header (and filesystem.h).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/pool/filesystem.h"
+#include "engine/util/status.h"
+
+namespace fzfs {
+
+// A property value as `zfs get` shows it.
+struct PropValue {
+  std::string value;        // human form: "4.56M", "on", "/tank/home", "-"
+  std::optional<uint64_t> number;  // exact number where the property is numeric (-p)
+  std::string source;       // "default", "local", "inherited from tank", "-", "temporary"
+};
+
+enum class DatasetType { kFilesystem, kSnapshot, kVolume, kBookmark };
+const char* to_string(DatasetType t);  // "filesystem", "snapshot", "volume", "bookmark"
+
+struct DatasetInfo {
+  std::string name;  // "tank/home", "tank/home@snap"
+  DatasetType type = DatasetType::kFilesystem;
+  uint64_t dsobj = 0;  // MOS object of the dsl_dataset
+  // Every property `zfs get all` lists for it, by name (user properties included).
+  std::map<std::string, PropValue> props;
+};
+
+// One node of `zpool status`'s config tree.
+struct VdevStatusNode {
+  std::string name;    // "tank", "mirror-0", "raidz2-0", "/path/A"
+  std::string state;   // "ONLINE", "DEGRADED", "UNAVAIL", "FAULTED"
+  uint64_t read_errors = 0, write_errors = 0, cksum_errors = 0;
+  std::vector<VdevStatusNode> children;
+};
+
+// A pool found by discovery (what `zpool import` lists).
+struct ImportCandidate {
+  std::string name;
+  uint64_t guid = 0;
+  uint64_t version = 0;
+  std::string state;   // "ONLINE", "DEGRADED", "UNAVAIL", "FAULTED"
+  std::string action;  // the "action:" text zpool prints
+  std::string status;  // the "status:" text, empty if none
+  VdevStatusNode config;
+  std::vector<std::string> device_paths;  // devices that belong to it
+};
+
+struct ImportOptions {
+  std::vector<std::string> search_dirs;  // -d DIR (files and block devices in them)
+  std::string pool;                      // name or decimal guid
+  bool readonly = true;
+  bool force = false;                    // -f
+};
+
+class Pool {
+ public:
+  virtual ~Pool() = default;
+
+  // Scans the directories (or device files given directly) for pool labels.
+  static Result<std::vector<ImportCandidate>> discover(const std::vector<std::string>& dirs);
+  // Opens a pool: labels, uberblock, MOS, config, feature check. Takes an exclusive lock
+  // on every device. Refuses unsupported versions and features with a message naming them.
+  static Result<std::unique_ptr<Pool>> import(const ImportOptions& opts);
+
+  virtual const std::string& name() const = 0;
+  virtual uint64_t guid() const = 0;
+  virtual uint64_t version() const = 0;
+  virtual bool readonly() const = 0;
+
+  // `zpool get all`: every pool property (size, capacity, health, guid, version,
+  // altroot is the caller's, feature@... for v5000 pools).
+  virtual std::map<std::string, PropValue> properties() = 0;
+  // `zpool list` columns are among properties(): size, alloc, free, cap, health...
+  virtual VdevStatusNode status() = 0;  // config tree with live error counters
+  virtual std::string health() = 0;     // "ONLINE", "DEGRADED", ...
+
+  // Every dataset, snapshot and volume, in `zfs list` order (parents before children,
+  // a dataset's snapshots right after it, by creation txg).
+  virtual Result<std::vector<DatasetInfo>> datasets() = 0;
+  // Opens the ZPL file system of a filesystem dataset or snapshot ("tank/a@s").
+  virtual Result<std::shared_ptr<Filesystem>> open_filesystem(const std::string& name) = 0;
+  // Snapshot names (the part after '@') of a dataset, in creation order.
+  virtual Result<std::vector<std::string>> snapshots_of(const std::string& dataset) = 0;
+};
+
+}  // namespace fzfs
