@@ -10,17 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/dsl/prop_value.h"
 #include "engine/pool/filesystem.h"
 #include "engine/util/status.h"
 
 namespace fzfs {
-
-// A property value as `zfs get` shows it.
-struct PropValue {
-  std::string value;        // human form: "4.56M", "on", "/tank/home", "-"
-  std::optional<uint64_t> number;  // exact number where the property is numeric (-p)
-  std::string source;       // "default", "local", "inherited from tank", "-", "temporary"
-};
 
 enum class DatasetType { kFilesystem, kSnapshot, kVolume, kBookmark };
 const char* to_string(DatasetType t);  // "filesystem", "snapshot", "volume", "bookmark"

@@ -73,6 +73,10 @@ class NvList {
   NvList& add_u64_array(std::string name, std::vector<uint64_t> v,
                         NvType t = NvType::kUint64Array);
   NvList& add_boolean(std::string name);  // presence-only flag (DATA_TYPE_BOOLEAN)
+  // Appends a pair of any type as is (no replacement of a same-named pair; decoders keep
+  // the stream's pairs). The typed builders above replace a pair of the same name, as
+  // ZFS's NV_UNIQUE_NAME lists do. NVLIST values are a vector of exactly one list.
+  NvList& add_pair(NvPair p);
 
   // Indented, human-readable rendering (fzdb -l).
   std::string to_string(int indent = 0) const;

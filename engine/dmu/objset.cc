@@ -1,0 +1,125 @@
+#include "engine/dmu/objset.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/util/byteorder.h"
+
+namespace fzfs {
+namespace {
+
+constexpr uint64_t kObjsetTypeOffset = 704;
+
+class DnodeObjectData final : public ObjectData {
+ public:
+  DnodeObjectData(const Objset* os, Dnode dn) : os_(os), dn_(std::move(dn)) {}
+  uint64_t object() const override { return dn_.object; }
+  uint64_t block_size() const override { return dn_.data_block_size(); }
+  uint64_t max_blkid() const override { return dn_.maxblkid; }
+  Result<std::vector<uint8_t>> read_block(uint64_t blkid, bool* foreign) const override {
+    FZ_TRY(Blkptr bp, os_->level0_bp(dn_, blkid));
+    *foreign = !bp.is_hole() && BlockReader::foreign(bp);
+    FZ_TRY(BlockData data, os_->reader()->read(bp));
+    std::vector<uint8_t> out(block_size(), 0);
+    std::memcpy(out.data(), data->data(), std::min<size_t>(out.size(), data->size()));
+    return out;
+  }
+
+ private:
+  const Objset* os_;
+  Dnode dn_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<Objset>> Objset::open(BlockReader* reader, const Blkptr& bp) {
+  FZ_TRY(BlockData phys, reader->read(bp));
+  if (phys->size() < 1024) return make_error(EIO, "objset_phys of {} bytes is too small", phys->size());
+  bool little = bp.little_endian();
+  std::shared_ptr<Objset> os(new Objset(reader));
+  FZ_TRY(os->meta_, Dnode::decode(std::span(phys->data(), kDnodeSize), little, 0));
+  if (!os->meta_.allocated()) return make_error(EIO, "objset has no meta-dnode");
+  os->type_ = static_cast<ObjsetType>(load_order<uint64_t>(phys->data() + kObjsetTypeOffset, little));
+  return os;
+}
+
+uint64_t Objset::max_object() const {
+  return (meta_.maxblkid + 1) * (meta_.data_block_size() >> kDnodeShift);
+}
+
+Result<Blkptr> Objset::level0_bp(const Dnode& dn, uint64_t blkid) const {
+  Blkptr hole;
+  if (blkid > dn.maxblkid) return hole;
+  const int epbs = dn.nlevels > 1 ? dn.indblkshift - 7 : 0;  // log2(blkptrs per indirect block)
+  const int shift_top = epbs * (dn.nlevels - 1);
+  uint64_t top = shift_top >= 64 ? 0 : blkid >> shift_top;
+  if (top >= dn.nblkptr) return hole;
+  Blkptr bp = dn.blkptr[top];
+  for (int level = dn.nlevels - 1; level >= 1; level--) {
+    if (bp.is_hole()) return hole;
+    if (!bp.embedded() && bp.level() != level)
+      return make_error(EIO, "object {}: blkptr at level {} claims level {}", dn.object, level, bp.level());
+    FZ_TRY(BlockData ind, reader_->read(bp));
+    uint64_t nptrs = ind->size() / kBlkptrSize;
+    uint64_t idx = (blkid >> (epbs * (level - 1))) & ((1ULL << epbs) - 1);
+    if (idx >= nptrs) return make_error(EIO, "object {}: indirect block too small for index {}", dn.object, idx);
+    bp = Blkptr::decode(ind->data() + idx * kBlkptrSize, bp.little_endian());
+  }
+  return bp;
+}
+
+Result<BlockData> Objset::read_block(const Dnode& dn, uint64_t blkid) const {
+  FZ_TRY(Blkptr bp, level0_bp(dn, blkid));
+  if (bp.is_hole()) return BlockData(std::make_shared<std::vector<uint8_t>>(dn.data_block_size(), 0));
+  auto r = reader_->read(bp);
+  if (!r.ok()) return std::move(r).error().context("object {} block {}", dn.object, blkid);
+  return r;
+}
+
+Status Objset::read(const Dnode& dn, uint64_t offset, std::span<uint8_t> out) const {
+  const uint64_t bs = dn.data_block_size();
+  size_t done = 0;
+  while (done < out.size()) {
+    uint64_t pos = offset + done;
+    uint64_t blkid = pos / bs, within = pos % bs;
+    size_t n = std::min<uint64_t>(out.size() - done, bs - within);
+    FZ_TRY(BlockData blk, read_block(dn, blkid));
+    if (within < blk->size()) {
+      size_t have = std::min<size_t>(n, blk->size() - within);
+      std::memcpy(out.data() + done, blk->data() + within, have);
+      if (have < n) std::memset(out.data() + done + have, 0, n - have);
+    } else {
+      std::memset(out.data() + done, 0, n);
+    }
+    done += n;
+  }
+  return Status::Ok();
+}
+
+Result<Dnode> Objset::dnode(uint64_t obj) const {
+  const uint64_t bs = meta_.data_block_size();
+  const uint64_t per_block = bs >> kDnodeShift;
+  if (per_block == 0) return make_error(EIO, "meta-dnode block size {} is too small", bs);
+  uint64_t blkid = obj / per_block;
+  if (blkid > meta_.maxblkid) return make_error(ENOENT, "object {} does not exist", obj);
+  FZ_TRY(Blkptr bp, level0_bp(meta_, blkid));
+  if (bp.is_hole()) return make_error(ENOENT, "object {} does not exist", obj);
+  auto blk = reader_->read(bp);
+  if (!blk.ok()) return std::move(blk).error().context("dnode of object {}", obj);
+  uint64_t off = (obj % per_block) << kDnodeShift;
+  if (off + kDnodeSize > (*blk)->size()) return make_error(EIO, "dnode block of object {} is short", obj);
+  FZ_TRY(Dnode dn, Dnode::decode(std::span((*blk)->data() + off, (*blk)->size() - off), bp.little_endian(), obj));
+  if (!dn.allocated()) return make_error(ENOENT, "object {} is not allocated", obj);
+  return dn;
+}
+
+std::unique_ptr<ObjectData> Objset::object_data(const Dnode& dn) const {
+  return std::make_unique<DnodeObjectData>(this, dn);
+}
+
+Result<std::unique_ptr<ObjectData>> Objset::object_data(uint64_t obj) const {
+  FZ_TRY(Dnode dn, dnode(obj));
+  return object_data(dn);
+}
+
+}  // namespace fzfs

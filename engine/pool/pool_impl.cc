@@ -1,0 +1,321 @@
+#include "engine/pool/pool_impl.h"
+
+#include <algorithm>
+
+#include "engine/dsl/dsl_props.h"
+#include "engine/util/byteorder.h"
+#include "engine/util/nicenum.h"
+#include "engine/zpl/zpl_fs.h"
+
+namespace fzfs {
+
+const char* to_string(DatasetType t) {
+  switch (t) {
+    case DatasetType::kFilesystem: return "filesystem";
+    case DatasetType::kSnapshot: return "snapshot";
+    case DatasetType::kVolume: return "volume";
+    case DatasetType::kBookmark: return "bookmark";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::string state_name(VdevState s) {
+  switch (s) {
+    case VdevState::kOnline: return "ONLINE";
+    case VdevState::kDegraded: return "DEGRADED";
+    case VdevState::kFaulted: return "FAULTED";
+    case VdevState::kUnavail: return "UNAVAIL";
+    case VdevState::kOffline: return "OFFLINE";
+    case VdevState::kRemoved: return "REMOVED";
+  }
+  return "UNKNOWN";
+}
+
+Result<PoolCandidate> find_candidate(const ImportOptions& opts) {
+  auto pools = group_pools(scan_devices(opts.search_dirs));
+  std::vector<PoolCandidate*> matches;
+  for (auto& p : pools) {
+    if (p.name == opts.pool || std::to_string(p.guid) == opts.pool) matches.push_back(&p);
+  }
+  if (matches.empty()) return make_error(ENOENT, "no such pool available");
+  if (matches.size() > 1)
+    return make_error(EINVAL, "more than one matching pool; import by numeric identifier instead");
+  return std::move(*matches[0]);
+}
+
+// Builds a temporary vdev tree over non-exclusively opened devices, to judge a pool's
+// health before import.
+VdevStatusNode probe_status(const PoolCandidate& c, std::string* state) {
+  std::vector<LeafDevice> leaves;
+  for (const auto& d : c.devices) {
+    auto dev = open_file_device(d.path, false, false);
+    leaves.push_back(LeafDevice{d.guid, d.path, dev.ok() ? std::shared_ptr<BlockDevice>(std::move(*dev)) : nullptr});
+  }
+  NvList root;
+  root.add_string("type", "root");
+  root.add_u64("id", 0);
+  root.add_u64("guid", c.guid);
+  std::vector<NvList> tops;
+  for (uint64_t id = 0; id < c.top_count; id++) {
+    if (!c.top_trees[id].pairs().empty()) {
+      tops.push_back(c.top_trees[id]);
+    } else {
+      NvList m;
+      m.add_string("type", "missing");
+      m.add_u64("id", id);
+      m.add_u64("guid", 0);
+      tops.push_back(std::move(m));
+    }
+  }
+  root.add_nvlist_array("children", std::move(tops));
+  auto tree = build_vdev_tree(root, leaves);
+  if (!tree.ok()) {
+    *state = "UNAVAIL";
+    return VdevStatusNode{c.name, "UNAVAIL", 0, 0, 0, {}};
+  }
+  VdevStatusNode n = vdev_status(**tree, c.name);
+  *state = n.state;
+  return n;
+}
+
+}  // namespace
+
+VdevStatusNode vdev_status(const Vdev& v, const std::string& pool_name) {
+  VdevStatusNode n;
+  n.name = std::string(v.type()) == "root" ? pool_name : v.name();
+  n.state = state_name(v.state());
+  n.read_errors = v.counters.read_errors.load();
+  n.write_errors = v.counters.write_errors.load();
+  n.cksum_errors = v.counters.cksum_errors.load();
+  for (const auto& c : v.children) n.children.push_back(vdev_status(*c, pool_name));
+  return n;
+}
+
+Result<std::vector<ImportCandidate>> Pool::discover(const std::vector<std::string>& dirs) {
+  std::vector<ImportCandidate> out;
+  for (auto& p : group_pools(scan_devices(dirs))) {
+    if (p.state == static_cast<uint64_t>(PoolState::kDestroyed)) continue;
+    ImportCandidate c;
+    c.name = p.name;
+    c.guid = p.guid;
+    c.version = p.version;
+    for (const auto& d : p.devices) c.device_paths.push_back(d.path);
+    c.config = probe_status(p, &c.state);
+    if (!spa_version_supported(p.version)) {
+      c.state = "UNAVAIL";
+      c.status = fmt::format("The pool is formatted using an incompatible version ({}).", p.version);
+      c.action = "The pool cannot be imported.  Access the pool on a system running newer\n\tsoftware, or recreate the pool from backup.";
+    } else if (c.state == "ONLINE") {
+      c.action = "The pool can be imported using its name or numeric identifier.";
+    } else if (c.state == "DEGRADED") {
+      c.status = "One or more devices are missing from the system.";
+      c.action = "The pool can be imported despite missing or damaged devices.  The\n\tfault tolerance of the pool may be compromised if imported.";
+    } else {
+      c.status = "One or more devices are missing from the system.";
+      c.action = "The pool cannot be imported. Attach the missing\n\tdevices and try again.";
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<std::unique_ptr<PoolImpl>> PoolImpl::import(const ImportOptions& opts) {
+  FZ_TRY(PoolCandidate cand, find_candidate(opts));
+  return PoolImpl::open(cand, opts);
+}
+
+Result<std::unique_ptr<Pool>> Pool::import(const ImportOptions& opts) {
+  auto p = PoolImpl::import(opts);
+  if (!p.ok()) return std::move(p).error();
+  return std::unique_ptr<Pool>(std::move(*p));
+}
+
+Result<std::unique_ptr<PoolImpl>> PoolImpl::open(const PoolCandidate& cand, const ImportOptions& opts) {
+  if (!spa_version_supported(cand.version))
+    return make_error(ENOTSUP, "pool version {} is not supported (this fzfs reads versions 1-{} and {})",
+                      cand.version, kSpaVersionMaxLegacy, kSpaVersionFeatures);
+  if (!opts.readonly) return make_error(ENOTSUP, "read-write import is not supported yet; use -o readonly=on");
+  if (cand.state == static_cast<uint64_t>(PoolState::kActive) && !opts.force) {
+    // A pool not exported cleanly may be in use elsewhere; zpool asks for -f. Read-only
+    // access cannot damage it, so allow it and say nothing.
+  }
+  std::unique_ptr<PoolImpl> p(new PoolImpl());
+  FZ_TRY(p->spa_, Spa::open(cand, /*writable=*/false));
+  if (p->spa_->root()->state() == VdevState::kUnavail || p->spa_->root()->state() == VdevState::kFaulted)
+    return make_error(ENXIO, "one or more devices are unavailable and the pool has no redundancy to cover them");
+  auto dsl = DslPool::open(p->spa_.get());
+  if (!dsl.ok()) return std::move(dsl).error();
+  p->dsl_ = std::move(*dsl);
+  return p;
+}
+
+uint64_t PoolImpl::allocated_bytes() {
+  if (allocated_) return *allocated_;
+  // Each top-level vdev lists its metaslabs' space maps; a space map's bonus records
+  // how many bytes it has allocated (smp_alloc at offset 16).
+  uint64_t total = 0;
+  std::vector<NvList> tops;
+  if (const NvList* vt = dsl_->mos_config().get_nvlist("vdev_tree")) {
+    if (auto* ch = vt->get_nvlist_array("children")) tops = *ch;
+  }
+  if (tops.empty()) {
+    if (const NvList* vt = spa_->config().get_nvlist("vdev_tree")) tops.push_back(*vt);
+  }
+  for (const NvList& t : tops) {
+    uint64_t array = t.get_u64("metaslab_array").value_or(0);
+    uint64_t shift = t.get_u64("metaslab_shift").value_or(0);
+    uint64_t asize = t.get_u64("asize").value_or(0);
+    if (array == 0 || shift == 0 || shift > 40) continue;
+    uint64_t count = std::min<uint64_t>(asize >> shift, 1u << 20);
+    auto dn = dsl_->mos().dnode(array);
+    if (!dn.ok()) continue;
+    std::vector<uint8_t> ids(count * 8);
+    if (!dsl_->mos().read(*dn, 0, ids).ok()) continue;
+    for (uint64_t i = 0; i < count; i++) {
+      uint64_t sm = load_order<uint64_t>(&ids[i * 8], dn->little);
+      if (sm == 0) continue;
+      auto smdn = dsl_->mos().dnode(sm);
+      if (!smdn.ok() || smdn->bonus.size() < 24) continue;
+      total += load_order<uint64_t>(smdn->bonus.data() + 16, smdn->little);
+    }
+  }
+  allocated_ = total;
+  return total;
+}
+
+uint64_t PoolImpl::deflated_space() {
+  // RAIDZ stores parity beside data; datasets are charged "deflated" space, scaled by
+  // the ratio of a 128 KiB block's size to its allocated size.
+  uint64_t total = 0;
+  for (const auto& top : spa_->root()->children) {
+    uint64_t alloc128k = top->asize(128 * 1024);
+    if (alloc128k == 0) continue;
+    uint64_t ratio = (1ULL << 17) / (alloc128k >> 9);
+    total += (top->asize_total >> 9) * ratio;
+  }
+  return total;
+}
+
+uint64_t PoolImpl::dataset_available() {
+  uint64_t space = deflated_space();
+  uint64_t slop = std::max<uint64_t>(space >> 5, 0);
+  auto root = dsl_->dir(dsl_->root_dir_obj());
+  uint64_t used = root.ok() ? root->used_bytes : 0;
+  if (space <= used + slop) return 0;
+  return space - used - slop;
+}
+
+std::map<std::string, PropValue> PoolImpl::properties() {
+  std::map<std::string, PropValue> p;
+  uint64_t size = 0;
+  for (const auto& top : spa_->root()->children) size += top->asize_total;
+  uint64_t alloc = allocated_bytes();
+  uint64_t free = size > alloc ? size - alloc : 0;
+  auto num = [](uint64_t v) { return PropValue{nicenum(v), v, "-"}; };
+  p["name"] = PropValue{name(), std::nullopt, "-"};
+  p["size"] = num(size);
+  p["allocated"] = num(alloc);
+  p["free"] = num(free);
+  uint64_t cap = size ? (alloc * 100 + size / 2) / size : 0;
+  p["capacity"] = PropValue{fmt::format("{}%", cap), cap, "-"};
+  p["health"] = PropValue{health(), std::nullopt, "-"};
+  p["guid"] = PropValue{std::to_string(guid()), guid(), "-"};
+  p["version"] = PropValue{version() == kSpaVersionFeatures ? "-" : std::to_string(version()), version(), "default"};
+  p["readonly"] = PropValue{"on", 1, "-"};
+  p["dedupratio"] = PropValue{"1.00x", 100, "-"};
+  p["bootfs"] = PropValue{"-", std::nullopt, "default"};
+  p["delegation"] = PropValue{"on", 1, "default"};
+  p["autoreplace"] = PropValue{"off", 0, "default"};
+  p["cachefile"] = PropValue{"-", std::nullopt, "default"};
+  p["failmode"] = PropValue{"wait", 0, "default"};
+  p["listsnapshots"] = PropValue{"off", 0, "default"};
+  p["autoexpand"] = PropValue{"off", 0, "default"};
+  p["txg"] = PropValue{std::to_string(dsl_->uberblock().txg), dsl_->uberblock().txg, "-"};
+  for (const auto& [f, refcount] : dsl_->features()) {
+    std::string short_name = f.substr(f.find(':') + 1);
+    p["feature@" + short_name] = PropValue{refcount > 0 ? "active" : "enabled", refcount, "local"};
+  }
+  return p;
+}
+
+VdevStatusNode PoolImpl::status() { return vdev_status(*spa_->root(), name()); }
+
+std::string PoolImpl::health() { return state_name(spa_->root()->state()); }
+
+Result<const std::vector<DslNode>*> PoolImpl::nodes() {
+  if (!nodes_) {
+    FZ_TRY(auto all, dsl_->walk());
+    nodes_ = std::move(all);
+  }
+  return &*nodes_;
+}
+
+Result<std::vector<DatasetInfo>> PoolImpl::datasets() {
+  std::lock_guard<std::mutex> g(mu_);
+  FZ_TRY(const std::vector<DslNode>* all, nodes());
+  uint64_t avail = dataset_available();
+  std::vector<DatasetInfo> out;
+  for (const DslNode& n : *all) {
+    DatasetInfo info;
+    info.name = n.name;
+    info.dsobj = n.ds_obj;
+    info.type = n.snapshot ? DatasetType::kSnapshot
+                : n.os_type == ObjsetType::kZvol ? DatasetType::kVolume
+                                                  : DatasetType::kFilesystem;
+    std::optional<ZplFacts> zpl;
+    if (n.os_type == ObjsetType::kZfs) {
+      auto os = Objset::open(spa_->reader(), n.ds.bp);
+      if (os.ok()) {
+        auto m = ZplFs::read_master(**os);
+        if (m.ok()) zpl = ZplFacts{m->version, m->normalization, m->utf8only, m->casesensitivity};
+      }
+    }
+    auto props = dataset_properties(*dsl_, n, avail, zpl);
+    if (!props.ok()) return std::move(props).error().context("dataset {}", n.name);
+    info.props = std::move(*props);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> PoolImpl::snapshots_of(const std::string& dataset) {
+  std::lock_guard<std::mutex> g(mu_);
+  FZ_TRY(const std::vector<DslNode>* all, nodes());
+  std::vector<std::string> out;
+  std::string prefix = dataset + "@";
+  for (const DslNode& n : *all)
+    if (n.snapshot && n.name.compare(0, prefix.size(), prefix) == 0) out.push_back(n.name.substr(prefix.size()));
+  return out;
+}
+
+Result<std::shared_ptr<Filesystem>> PoolImpl::open_filesystem(const std::string& name) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (auto it = filesystems_.find(name); it != filesystems_.end()) return it->second;
+  FZ_TRY(const std::vector<DslNode>* all, nodes());
+  auto it = std::find_if(all->begin(), all->end(), [&](const DslNode& n) { return n.name == name; });
+  if (it == all->end()) return make_error(ENOENT, "dataset '{}' does not exist", name);
+  const DslNode& n = *it;
+  auto os = Objset::open(spa_->reader(), n.ds.bp);
+  if (!os.ok()) return std::move(os).error().context("dataset {}", name);
+  uint64_t referenced = n.ds.referenced_bytes;
+  uint64_t avail = n.snapshot ? 0 : dataset_available();
+  uint64_t objects = (*os)->max_object();
+  auto statfs = [referenced, avail, objects, guid = n.ds.fsid_guid]() {
+    FsStat s;
+    s.bsize = 4096;
+    s.blocks = (referenced + avail) / s.bsize;
+    s.bfree = s.bavail = avail / s.bsize;
+    s.files = objects + avail / 512;
+    s.ffree = avail / 512;
+    s.fsid = guid;
+    return s;
+  };
+  auto fs = ZplFs::open(std::move(*os), name, statfs);
+  if (!fs.ok()) return std::move(fs).error().context("dataset {}", name);
+  filesystems_[name] = *fs;
+  return std::shared_ptr<Filesystem>(*fs);
+}
+
+}  // namespace fzfs

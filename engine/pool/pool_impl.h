@@ -1,0 +1,56 @@
+// The engine facade's implementation: a pool opened read-only through spa (devices,
+// vdevs, uberblock), dsl (MOS, datasets, properties) and zpl (file systems).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "engine/dsl/dsl_pool.h"
+#include "engine/pool/pool.h"
+#include "engine/spa/spa.h"
+
+namespace fzfs {
+
+class PoolImpl final : public Pool {
+ public:
+  static Result<std::unique_ptr<PoolImpl>> open(const PoolCandidate& cand, const ImportOptions& opts);
+  // Finds the pool named by opts among the devices in opts.search_dirs and opens it.
+  static Result<std::unique_ptr<PoolImpl>> import(const ImportOptions& opts);
+
+  const std::string& name() const override { return spa_->name(); }
+  uint64_t guid() const override { return spa_->guid(); }
+  uint64_t version() const override { return spa_->version(); }
+  bool readonly() const override { return true; }
+
+  std::map<std::string, PropValue> properties() override;
+  VdevStatusNode status() override;
+  std::string health() override;
+  Result<std::vector<DatasetInfo>> datasets() override;
+  Result<std::shared_ptr<Filesystem>> open_filesystem(const std::string& name) override;
+  Result<std::vector<std::string>> snapshots_of(const std::string& dataset) override;
+
+  const DslPool& dsl() const { return *dsl_; }
+  Spa& spa() { return *spa_; }
+
+ private:
+  PoolImpl() = default;
+  // Space the pool can give datasets: deflated capacity less allocation and slop.
+  uint64_t allocated_bytes();
+  uint64_t deflated_space();
+  uint64_t dataset_available();
+  Result<const std::vector<DslNode>*> nodes();
+
+  std::unique_ptr<Spa> spa_;
+  std::unique_ptr<DslPool> dsl_;
+  std::mutex mu_;
+  std::optional<std::vector<DslNode>> nodes_;  // a read-only pool never changes
+  std::optional<uint64_t> allocated_;
+  std::map<std::string, std::shared_ptr<Filesystem>> filesystems_;
+};
+
+// The zpool-style state of a vdev tree ("ONLINE", "DEGRADED", ...) and its status tree.
+VdevStatusNode vdev_status(const Vdev& v, const std::string& pool_name);
+
+}  // namespace fzfs

@@ -1,0 +1,44 @@
+#include "engine/spa/uberblock.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "engine/checksum/checksum.h"
+#include "engine/util/byteorder.h"
+
+namespace fzfs {
+
+uint64_t uberblock_slot_size(uint64_t ashift) {
+  return 1ULL << std::clamp<uint64_t>(ashift, 10, 13);
+}
+
+std::optional<Uberblock> Uberblock::parse(std::span<const uint8_t> slot, uint64_t slot_offset) {
+  if (slot.size() < 1024) return std::nullopt;
+  bool little;
+  if (load_le<uint64_t>(slot.data()) == kUberblockMagic) {
+    little = true;
+  } else if (load_be<uint64_t>(slot.data()) == kUberblockMagic) {
+    little = false;
+  } else {
+    return std::nullopt;
+  }
+  std::vector<uint8_t> copy(slot.begin(), slot.end());
+  Cksum verifier;
+  verifier.w[0] = slot_offset;
+  if (!verify_embedded(copy, ChecksumType::kSha256, verifier)) return std::nullopt;
+
+  const uint8_t* p = slot.data();
+  Uberblock ub;
+  ub.little = little;
+  ub.version = load_order<uint64_t>(p + 8, little);
+  ub.txg = load_order<uint64_t>(p + 16, little);
+  ub.guid_sum = load_order<uint64_t>(p + 24, little);
+  ub.timestamp = load_order<uint64_t>(p + 32, little);
+  ub.rootbp = Blkptr::decode(p + 40, little);
+  ub.software_version = load_order<uint64_t>(p + 168, little);
+  ub.checkpoint_txg = load_order<uint64_t>(p + 200, little);
+  if (ub.txg == 0) return std::nullopt;
+  return ub;
+}
+
+}  // namespace fzfs

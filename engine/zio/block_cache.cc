@@ -1,0 +1,32 @@
+#include "engine/zio/block_cache.h"
+
+namespace fzfs {
+
+BlockData BlockCache::get(const Key& k) {
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = index_.find(k);
+  if (it == index_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->second;
+}
+
+void BlockCache::put(const Key& k, BlockData data) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (index_.count(k)) return;
+  bytes_ += data->size();
+  lru_.emplace_front(k, std::move(data));
+  index_[k] = lru_.begin();
+  while (bytes_ > capacity_ && lru_.size() > 1) {
+    auto& last = lru_.back();
+    bytes_ -= last.second->size();
+    index_.erase(last.first);
+    lru_.pop_back();
+  }
+}
+
+size_t BlockCache::size_bytes() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return bytes_;
+}
+
+}  // namespace fzfs
