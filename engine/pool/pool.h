@@ -52,6 +52,9 @@ struct ImportOptions {
   std::string pool;                      // name or decimal guid
   bool readonly = true;
   bool force = false;                    // -f
+  // Tests only: read blocks without verifying checksums, so damaged metadata reaches
+  // the parsers (which must fail cleanly).
+  bool verify_checksums = true;
 };
 
 class Pool {

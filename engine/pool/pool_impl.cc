@@ -143,6 +143,7 @@ Result<std::unique_ptr<PoolImpl>> PoolImpl::open(const PoolCandidate& cand, cons
   }
   std::unique_ptr<PoolImpl> p(new PoolImpl());
   FZ_TRY(p->spa_, Spa::open(cand, /*writable=*/false));
+  p->spa_->reader()->set_checksum_verification(opts.verify_checksums);
   if (p->spa_->root()->state() == VdevState::kUnavail || p->spa_->root()->state() == VdevState::kFaulted)
     return make_error(ENXIO, "one or more devices are unavailable and the pool has no redundancy to cover them");
   auto dsl = DslPool::open(p->spa_.get());
@@ -200,7 +201,16 @@ uint64_t PoolImpl::deflated_space() {
 
 uint64_t PoolImpl::dataset_available() {
   uint64_t space = deflated_space();
-  uint64_t slop = std::max<uint64_t>(space >> 5, 0);
+  // Space held back so the pool can always sync (and free space) when "full": legacy
+  // pools keep 1/64 but at least 32 MiB; feature pools 1/32, at least min(128 MiB,
+  // half the pool), at most 128 GiB.
+  uint64_t slop;
+  if (version() < kSpaVersionFeatures) {
+    slop = std::max<uint64_t>(space >> 6, 32ULL << 20);
+  } else {
+    slop = std::min<uint64_t>(space >> 5, 128ULL << 30);
+    slop = std::max<uint64_t>(slop, std::min<uint64_t>(space >> 1, 128ULL << 20));
+  }
   auto root = dsl_->dir(dsl_->root_dir_obj());
   uint64_t used = root.ok() ? root->used_bytes : 0;
   if (space <= used + slop) return 0;

@@ -100,7 +100,12 @@ std::vector<PoolCandidate> group_pools(std::vector<FoundDevice> devices) {
     p.name = p.config.get_string("name").value_or("");
     p.version = p.config.get_u64("version").value_or(0);
     p.state = p.config.get_u64("state").value_or(0);
-    p.top_count = p.config.get_u64("vdev_children").value_or(1);
+    // Labels before "vdev_children" existed (early versions) only tell each device's own
+    // top-level id: the pool has at least as many top-level vdevs as the highest id seen.
+    uint64_t max_id = 0;
+    for (const auto& d : p.devices)
+      if (const NvList* t = d.config.get_nvlist("vdev_tree")) max_id = std::max(max_id, t->get_u64("id").value_or(0));
+    p.top_count = std::max(p.config.get_u64("vdev_children").value_or(1), max_id + 1);
     if (p.top_count > 4096) p.top_count = 4096;  // hostile label: bound the tree
     p.top_trees.assign(p.top_count, NvList());
     std::vector<uint64_t> tree_txg(p.top_count, 0);

@@ -34,6 +34,10 @@ class BlockReader {
 
   BlockCache& cache() { return cache_; }
 
+  // Tests and fuzzers turn verification off to feed damaged metadata to the parsers
+  // above (which must then fail cleanly); a pool is never opened this way otherwise.
+  void set_checksum_verification(bool on) { verify_checksums_ = on; }
+
  private:
   Result<std::vector<uint8_t>> read_physical(const Blkptr& bp, int depth);
   Result<std::vector<uint8_t>> read_dva(const Blkptr& bp, const Dva& dva, int depth);
@@ -42,6 +46,7 @@ class BlockReader {
 
   Vdev* root_;
   BlockCache cache_;
+  bool verify_checksums_ = true;
 };
 
 }  // namespace fzfs
