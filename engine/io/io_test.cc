@@ -37,7 +37,7 @@ std::vector<uint8_t> pattern(size_t n, uint8_t seed) {
   return v;
 }
 
-TEST(FileDevice, WriteThenReadBack) {
+TEST(io_file_device, WriteThenReadBack) {
   TempFile f(1 << 20);
   auto dev = open_file_device(f.path(), /*writable=*/true, /*exclusive=*/false);
   ASSERT_TRUE(dev.ok()) << dev.error().message();
@@ -58,7 +58,7 @@ TEST(FileDevice, WriteThenReadBack) {
   EXPECT_EQ(raw, data);
 }
 
-TEST(FileDevice, ShortReadIsEio) {
+TEST(io_file_device, ShortReadIsEio) {
   TempFile f(4096);
   auto dev = open_file_device(f.path(), false, false);
   ASSERT_TRUE(dev.ok());
@@ -69,7 +69,7 @@ TEST(FileDevice, ShortReadIsEio) {
   EXPECT_NE(s.error().message().find(f.path()), std::string::npos);
 }
 
-TEST(FileDevice, ReadOnlyRefusesWrites) {
+TEST(io_file_device, ReadOnlyRefusesWrites) {
   TempFile f(4096);
   auto dev = open_file_device(f.path(), false, false);
   ASSERT_TRUE(dev.ok());
@@ -77,14 +77,14 @@ TEST(FileDevice, ReadOnlyRefusesWrites) {
   EXPECT_FALSE((*dev)->pwrite(buf, 0).ok());
 }
 
-TEST(FileDevice, MissingFileNamesPath) {
+TEST(io_file_device, MissingFileNamesPath) {
   auto dev = open_file_device("/tmp/fzfs-io-does-not-exist", false, false);
   ASSERT_FALSE(dev.ok());
   EXPECT_EQ(dev.error().code(), ENOENT);
   EXPECT_NE(dev.error().message().find("/tmp/fzfs-io-does-not-exist"), std::string::npos);
 }
 
-TEST(FileDevice, ExclusiveOpenIsBusyWhenHeld) {
+TEST(io_file_device, ExclusiveOpenIsBusyWhenHeld) {
   TempFile f(4096);
   auto first = open_file_device(f.path(), true, true);
   ASSERT_TRUE(first.ok()) << first.error().message();
@@ -108,7 +108,7 @@ TEST(FileDevice, ExclusiveOpenIsBusyWhenHeld) {
   EXPECT_TRUE(open_file_device(f.path(), false, true).ok());
 }
 
-TEST(FileDevice, BlockDeviceSizeFromIoctl) {
+TEST(io_file_device, BlockDeviceSizeFromIoctl) {
   // A loop device needs root and a loop driver; skip where there is none.
   if (geteuid() != 0 || !std::filesystem::exists("/dev/loop-control")) GTEST_SKIP() << "no loop devices";
   TempFile f(3 << 20);
@@ -125,12 +125,12 @@ TEST(FileDevice, BlockDeviceSizeFromIoctl) {
   EXPECT_EQ(std::system(("losetup -d " + loop).c_str()), 0);
 }
 
-TEST(FileDevice, RefusesDirectories) {
+TEST(io_file_device, RefusesDirectories) {
   auto dev = open_file_device("/tmp", false, false);
   ASSERT_FALSE(dev.ok());
 }
 
-TEST(MemoryDevice, BoundsChecked) {
+TEST(io_memory_device, BoundsChecked) {
   MemoryDevice m("mem", 1024);
   std::vector<uint8_t> buf(100, 9);
   EXPECT_TRUE(m.pwrite(buf, 924).ok());
@@ -147,7 +147,7 @@ std::shared_ptr<MemoryDevice> filled(size_t n) {
   return m;
 }
 
-TEST(FaultDevice, CorruptsOnlyTheRange) {
+TEST(io_fault_device, CorruptsOnlyTheRange) {
   auto mem = filled(8192);
   FaultDevice f(mem);
   f.corrupt_reads(1000, 24);
@@ -165,7 +165,7 @@ TEST(FaultDevice, CorruptsOnlyTheRange) {
   EXPECT_EQ(f.reads(), 2u);
 }
 
-TEST(FaultDevice, FailsReadsInRange) {
+TEST(io_fault_device, FailsReadsInRange) {
   FaultDevice f(filled(8192));
   f.fail_reads(4096, 512);
   std::vector<uint8_t> buf(512);
@@ -178,7 +178,7 @@ TEST(FaultDevice, FailsReadsInRange) {
   EXPECT_TRUE(f.pwrite(buf, 4096).ok());  // writes are unaffected
 }
 
-TEST(FaultDevice, FailsWritesInRange) {
+TEST(io_fault_device, FailsWritesInRange) {
   auto mem = filled(8192);
   FaultDevice f(mem);
   f.fail_writes(0, 100);
@@ -189,7 +189,7 @@ TEST(FaultDevice, FailsWritesInRange) {
   EXPECT_EQ(f.writes(), 2u);
 }
 
-TEST(FaultDevice, FailAllActsMissingThenRecovers) {
+TEST(io_fault_device, FailAllActsMissingThenRecovers) {
   FaultDevice f(filled(8192));
   f.fail_all();
   std::vector<uint8_t> buf(16);

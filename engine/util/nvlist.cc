@@ -331,22 +331,22 @@ class NativeDecoder {
   // Decodes one pair image; returns how many embedded lists follow it.
   Result<size_t> pair(std::span<const uint8_t> b, size_t start, NvPair& p) {
     const bool le = c_.little();
-    const uint64_t name_sz = static_cast<int16_t>(load_order<uint16_t>(b.data() + 4, le));
+    const int64_t name_sz = static_cast<int16_t>(load_order<uint16_t>(b.data() + 4, le));
     const uint32_t nelem = load_order<uint32_t>(b.data() + 8, le);
     const uint32_t type = load_order<uint32_t>(b.data() + 12, le);
     auto err = [&](std::string_view why) {
       return make_error(EINVAL, "nvlist: native pair at offset {}: {}", start, why);
     };
-    if (name_sz <= 0 || name_sz > b.size() || kNativePairHeader + name_sz > b.size())
+    if (name_sz <= 0 || kNativePairHeader + uint64_t(name_sz) > b.size())
       return err("bad name size");
     const char* name = reinterpret_cast<const char*>(b.data() + kNativePairHeader);
-    if (name[name_sz - 1] != '\0' || strnlen(name, name_sz) != name_sz - 1)
+    if (name[name_sz - 1] != '\0' || strnlen(name, name_sz) != size_t(name_sz - 1))
       return err("name not terminated");
     p.name.assign(name, name_sz - 1);
     p.type = static_cast<NvType>(type);
     auto ti = type_info(p.type);
     if (!ti) return err(fmt::format("pair '{}' has unknown type {}", p.name, type));
-    const uint64_t valoff = align8(kNativePairHeader + name_sz);
+    const uint64_t valoff = align8(kNativePairHeader + uint64_t(name_sz));
     if (valoff > b.size()) return err("value offset past the pair");
     std::span<const uint8_t> v = b.subspan(valoff);
     auto r = value(v, *ti, nelem, p);
@@ -615,8 +615,6 @@ class XdrEncoder {
     }
   }
 };
-
-void render_value(std::string& out, const NvPair& p, int indent);
 
 }  // namespace
 

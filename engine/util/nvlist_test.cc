@@ -81,7 +81,7 @@ void expect_same(const NvList& x, const NvList& y) {
   }
 }
 
-TEST(Nvlist, XdrRoundTripEveryType) {
+TEST(nvlist, XdrRoundTripEveryType) {
   NvList l = every_type();
   auto packed = l.encode_xdr();
   ASSERT_EQ(packed[0], 1);  // XDR
@@ -108,7 +108,7 @@ TEST(Nvlist, XdrRoundTripEveryType) {
 
 // XDR words are big-endian; a hand-built stream checks the layout itself rather than
 // our own encoder against our own decoder.
-TEST(Nvlist, XdrKnownBytes) {
+TEST(nvlist, XdrKnownBytes) {
   const uint8_t stream[] = {
       1, 1, 0, 0,              // XDR, little-endian writer
       0, 0, 0, 0, 0, 0, 0, 1,  // version 0, NV_UNIQUE_NAME
@@ -223,7 +223,7 @@ class NativePacker {
   std::vector<uint8_t> out_;
 };
 
-TEST(Nvlist, NativeBothByteOrders) {
+TEST(nvlist, NativeBothByteOrders) {
   NvList l = every_type();
   for (bool little : {true, false}) {
     auto packed = NativePacker(little).pack(l);
@@ -235,7 +235,7 @@ TEST(Nvlist, NativeBothByteOrders) {
 
 // --- hostile input ------------------------------------------------------------------------
 
-TEST(Nvlist, TruncatedStreamsFail) {
+TEST(nvlist, TruncatedStreamsFail) {
   for (bool native : {false, true}) {
     auto packed = native ? NativePacker(true).pack(every_type()) : every_type().encode_xdr();
     for (size_t n = 0; n < packed.size(); n++) {
@@ -246,7 +246,7 @@ TEST(Nvlist, TruncatedStreamsFail) {
   }
 }
 
-TEST(Nvlist, CorruptStreamsNeverCrash) {
+TEST(nvlist, CorruptStreamsNeverCrash) {
   std::mt19937 rng(42);
   for (bool native : {false, true}) {
     const auto good = native ? NativePacker(false).pack(every_type()) : every_type().encode_xdr();
@@ -263,7 +263,7 @@ TEST(Nvlist, CorruptStreamsNeverCrash) {
   }
 }
 
-TEST(Nvlist, AbsurdElementCountFails) {
+TEST(nvlist, AbsurdElementCountFails) {
   NvList l;
   l.add_u64_array("a", {1, 2}, NvType::kUint64Array);
   auto packed = l.encode_xdr();
@@ -291,7 +291,7 @@ NvList nest(int depth) {
   return l;
 }
 
-TEST(Nvlist, DeepNestingIsBounded) {
+TEST(nvlist, DeepNestingIsBounded) {
   auto ok = NvList::decode(nest(60).encode_xdr());
   ASSERT_TRUE(ok.ok()) << ok.error().message();
   auto deep = NvList::decode(nest(200).encode_xdr());
@@ -300,7 +300,7 @@ TEST(Nvlist, DeepNestingIsBounded) {
   EXPECT_FALSE(NvList::decode(NativePacker(true).pack(nest(200))).ok());
 }
 
-TEST(Nvlist, UnknownEncodingAndTypeFail) {
+TEST(nvlist, UnknownEncodingAndTypeFail) {
   auto packed = nest(1).encode_xdr();
   packed[0] = 7;
   EXPECT_FALSE(NvList::decode(packed).ok());
@@ -312,7 +312,7 @@ TEST(Nvlist, UnknownEncodingAndTypeFail) {
   EXPECT_NE(r.error().message().find("unknown type 99"), std::string::npos);
 }
 
-TEST(Nvlist, BuildersReplaceSameName) {
+TEST(nvlist, BuildersReplaceSameName) {
   NvList l;
   l.add_u64("a", 1).add_string("b", "x").add_u64("a", 2);
   ASSERT_EQ(l.pairs().size(), 2u);
@@ -320,7 +320,7 @@ TEST(Nvlist, BuildersReplaceSameName) {
   EXPECT_EQ(l.get_u64("a"), 2u);
 }
 
-TEST(Nvlist, ToStringRendersNested) {
+TEST(nvlist, ToStringRendersNested) {
   NvList l;
   NvList c;
   c.add_string("type", "file");
@@ -346,7 +346,7 @@ std::string unpack(const std::string& pool, const std::string& dev) {
   return out.string();
 }
 
-TEST(Nvlist, DecodesRealLabel) {
+TEST(nvlist, DecodesRealLabel) {
   if (!std::filesystem::exists(corpus() / "zf-mirror/A.zst")) GTEST_SKIP() << "no corpus";
   std::string path = unpack("zf-mirror", "A");
   ASSERT_FALSE(path.empty());

@@ -11,7 +11,7 @@
 namespace fzfs {
 namespace {
 
-TEST(Label, OffsetsAlignTheEndDown) {
+TEST(label, OffsetsAlignTheEndDown) {
   const uint64_t size = (10 << 20) + 100 * 1024;  // not a multiple of 256 KiB
   EXPECT_EQ(vdev_label_offset(size, 0), 0u);
   EXPECT_EQ(vdev_label_offset(size, 1), 256u << 10);
@@ -42,7 +42,7 @@ std::shared_ptr<MemoryDevice> labeled_device(uint64_t size) {
   return dev;
 }
 
-TEST(Label, ReadsFourLabels) {
+TEST(label, ReadsFourLabels) {
   const uint64_t size = 8 << 20;
   auto dev = labeled_device(size);
   auto labels = read_vdev_labels(*dev);
@@ -61,7 +61,7 @@ TEST(Label, ReadsFourLabels) {
   }
 }
 
-TEST(Label, DamagedLabelIsReportedOthersSurvive) {
+TEST(label, DamagedLabelIsReportedOthersSurvive) {
   const uint64_t size = 8 << 20;
   auto mem = labeled_device(size);
   FaultDevice dev(mem);
@@ -79,7 +79,7 @@ TEST(Label, DamagedLabelIsReportedOthersSurvive) {
   EXPECT_TRUE(labels[3].valid);
 }
 
-TEST(Label, CopiedLabelDoesNotVerifyElsewhere) {
+TEST(label, CopiedLabelDoesNotVerifyElsewhere) {
   // The checksum's verifier is the region's own offset: label 0 copied over label 1 is
   // rejected even though its bytes are intact.
   const uint64_t size = 8 << 20;
@@ -91,7 +91,7 @@ TEST(Label, CopiedLabelDoesNotVerifyElsewhere) {
   EXPECT_FALSE(labels[1].valid);
 }
 
-TEST(Label, ZeroedDeviceHasNoLabels) {
+TEST(label, ZeroedDeviceHasNoLabels) {
   MemoryDevice dev("/mem/blank", 4 << 20);
   for (const auto& l : read_vdev_labels(dev)) {
     EXPECT_FALSE(l.valid);
@@ -99,7 +99,7 @@ TEST(Label, ZeroedDeviceHasNoLabels) {
   }
 }
 
-TEST(Label, TinyDeviceIsRefusedWithoutReading) {
+TEST(label, TinyDeviceIsRefusedWithoutReading) {
   MemoryDevice dev("/mem/tiny", 600 << 10);
   for (const auto& l : read_vdev_labels(dev)) {
     EXPECT_FALSE(l.valid);
@@ -108,7 +108,7 @@ TEST(Label, TinyDeviceIsRefusedWithoutReading) {
   }
 }
 
-TEST(Label, ConfigTooBigIsAnError) {
+TEST(label, ConfigTooBigIsAnError) {
   NvList big;
   big.add_u64_array("x", std::vector<uint64_t>(20000, 1));
   auto r = encode_vdev_phys(big, kVdevPhysOffset);
@@ -116,7 +116,7 @@ TEST(Label, ConfigTooBigIsAnError) {
   EXPECT_EQ(r.error().code(), EOVERFLOW);
 }
 
-TEST(Label, RealZfsFuseLabels) {
+TEST(label, RealZfsFuseLabels) {
   std::string path = testing::unpack_corpus_device("zf-mirror", "A");
   if (path.empty()) GTEST_SKIP() << "corpus absent";
   auto dev = open_file_device(path, false, false);

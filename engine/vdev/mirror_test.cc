@@ -11,7 +11,7 @@ using testing::Rig;
 
 constexpr uint64_t kOff = 64 << 10;
 
-TEST(MirrorRead, HealthyReadsFirstChildOnly) {
+TEST(mirror_read, HealthyReadsFirstChildOnly) {
   Rig rig("mirror", 2, 0);
   auto block = random_bytes(8192, 1);
   rig.write_mirror(kOff, block);
@@ -25,7 +25,7 @@ TEST(MirrorRead, HealthyReadsFirstChildOnly) {
   EXPECT_EQ(rig.vdev->asize(1000), 1024u);
 }
 
-TEST(MirrorRead, BadSideIsCountedAndOtherCopyWins) {
+TEST(mirror_read, BadSideIsCountedAndOtherCopyWins) {
   for (int bad : {0, 1}) {
     Rig rig("mirror", 2, 0);
     auto block = random_bytes(4096, 2 + bad);
@@ -40,7 +40,7 @@ TEST(MirrorRead, BadSideIsCountedAndOtherCopyWins) {
   }
 }
 
-TEST(MirrorRead, IoErrorCountsReadErrors) {
+TEST(mirror_read, IoErrorCountsReadErrors) {
   Rig rig("mirror", 3, 0);
   auto block = random_bytes(4096, 4);
   rig.write_mirror(kOff, block);
@@ -54,7 +54,7 @@ TEST(MirrorRead, IoErrorCountsReadErrors) {
   EXPECT_EQ(rig.child(2).counters.read_errors + rig.child(2).counters.cksum_errors, 0u);
 }
 
-TEST(MirrorRead, NoGoodCopyFails) {
+TEST(mirror_read, NoGoodCopyFails) {
   Rig rig("mirror", 2, 0);
   auto block = random_bytes(4096, 5);
   rig.write_mirror(kOff, block);
@@ -74,7 +74,7 @@ TEST(MirrorRead, NoGoodCopyFails) {
   EXPECT_EQ(rig.vdev->counters.read_errors, 1u);
 }
 
-TEST(MirrorRead, MissingChildDegradesAndHealthyIsPreferred) {
+TEST(mirror_read, MissingChildDegradesAndHealthyIsPreferred) {
   Rig rig("mirror", 2, 0, /*missing=*/{0});
   EXPECT_EQ(rig.vdev->state(), VdevState::kDegraded);
   EXPECT_EQ(rig.child(0).state(), VdevState::kUnavail);

@@ -16,7 +16,7 @@ using testing::Rig;
 
 // --- layout ------------------------------------------------------------------------------
 
-TEST(RaidzMap, WorkedExampleFromHeader) {
+TEST(raidz_map, WorkedExampleFromHeader) {
   // dcols 5, nparity 1, 7 sectors at parent sector 2 (offset 1024): as drawn in raidz_map.h.
   RaidzMap m = raidz_map(1024, 7 * 512, 9, 5, 1);
   ASSERT_EQ(m.cols.size(), 5u);
@@ -34,7 +34,7 @@ TEST(RaidzMap, WorkedExampleFromHeader) {
   EXPECT_EQ(raidz_asize(7 * 512, 9, 5, 1), 10u * 512);
 }
 
-TEST(RaidzMap, ShortBlockTouchesOnlyBigColumns) {
+TEST(raidz_map, ShortBlockTouchesOnlyBigColumns) {
   // One sector in raidz2 of 6: one data column and two parity columns, all one sector.
   RaidzMap m = raidz_map(6 * 512 * 3, 512, 9, 6, 2);
   ASSERT_EQ(m.cols.size(), 3u);
@@ -45,7 +45,7 @@ TEST(RaidzMap, ShortBlockTouchesOnlyBigColumns) {
   EXPECT_EQ(raidz_asize(512, 9, 6, 2), 3u * 512);
 }
 
-TEST(RaidzMap, SingleParitySwapsOnOddMegabytes) {
+TEST(raidz_map, SingleParitySwapsOnOddMegabytes) {
   RaidzMap even = raidz_map(0, 4 * 512, 9, 3, 1);
   RaidzMap odd = raidz_map(1 << 20, 4 * 512, 9, 3, 1);
   // 1 MiB is sector 2048, 2048 % 3 = 2: columns start on child 2 in both rows.
@@ -60,7 +60,7 @@ TEST(RaidzMap, SingleParitySwapsOnOddMegabytes) {
   EXPECT_EQ(z2.cols[0].child, (2048 % 4) + 0u);
 }
 
-TEST(RaidzMap, AsizeMatchesFormula) {
+TEST(raidz_map, AsizeMatchesFormula) {
   // 128 KiB in raidz2 of 6 (4 data): 256 data + 128 parity sectors, already a multiple of 3.
   EXPECT_EQ(raidz_asize(128 << 10, 9, 6, 2), 384u * 512);
   // 1.5 KiB in raidz1 of 3: 3 data + 2 parity = 5 -> 6 sectors.
@@ -78,7 +78,7 @@ TEST(RaidzMap, AsizeMatchesFormula) {
 
 // --- parity arithmetic ---------------------------------------------------------------------
 
-TEST(RaidzCodec, GenerateMatchesHorner) {
+TEST(raidz_codec, GenerateMatchesHorner) {
   for (int np = 1; np <= 3; np++) {
     for (int k : {1, 2, 3, 8, 17}) {
       const size_t len = 1000;
@@ -97,7 +97,7 @@ TEST(RaidzCodec, GenerateMatchesHorner) {
   }
 }
 
-TEST(RaidzCodec, ReconstructsAnyLostSet) {
+TEST(raidz_codec, ReconstructsAnyLostSet) {
   const int k = 6;
   const size_t len = 4096;
   for (int np = 1; np <= 3; np++) {
@@ -144,7 +144,7 @@ std::pair<std::set<int>, std::set<int>> roles(const Rig& rig, const Case& c) {
   return {data, parity};
 }
 
-TEST(RaidzRead, HealthyReadsDataColumnsOnly) {
+TEST(raidz_read, HealthyReadsDataColumnsOnly) {
   for (int np = 1; np <= 3; np++) {
     Rig rig("raidz", np + 4, np);
     ASSERT_TRUE(rig.vdev);
@@ -158,14 +158,16 @@ TEST(RaidzRead, HealthyReadsDataColumnsOnly) {
       EXPECT_EQ(out, block);
       auto [data, parity] = roles(rig, c);
       for (int p : parity)
-        if (!data.count(p)) EXPECT_EQ(rig.fault[p]->reads(), before[p]) << "parity child read";
+        if (!data.count(p)) {
+          EXPECT_EQ(rig.fault[p]->reads(), before[p]) << "parity child read";
+        }
     }
   }
 }
 
 // Every combination of up to nparity children missing (EIO) or returning garbage,
 // for raidz1..3 and each block shape: the read must give back exactly the block.
-TEST(RaidzRead, ReconstructsUpToParityBadColumns) {
+TEST(raidz_read, ReconstructsUpToParityBadColumns) {
   for (int np = 1; np <= 3; np++) {
     const int n = np + 3;
     for (bool garble : {false, true}) {
@@ -208,7 +210,7 @@ TEST(RaidzRead, ReconstructsUpToParityBadColumns) {
   }
 }
 
-TEST(RaidzRead, MixedMissingAndGarbled) {
+TEST(raidz_read, MixedMissingAndGarbled) {
   Rig rig("raidz", 7, 3, /*missing=*/{4});
   ASSERT_EQ(rig.vdev->state(), VdevState::kDegraded);
   auto block = random_bytes(128 << 10, 5);
@@ -225,7 +227,7 @@ TEST(RaidzRead, MixedMissingAndGarbled) {
   EXPECT_EQ(rig.child(0).counters.cksum_errors, 0u);
 }
 
-TEST(RaidzRead, PartialColumnDamageIsFound) {
+TEST(raidz_read, PartialColumnDamageIsFound) {
   // One bad sector inside one column of a big block.
   Rig rig("raidz", 5, 2);
   auto block = random_bytes(128 << 10, 9);
@@ -239,7 +241,7 @@ TEST(RaidzRead, PartialColumnDamageIsFound) {
   EXPECT_EQ(rig.child(3).counters.read_errors, 1u);
 }
 
-TEST(RaidzRead, TooManyBadColumnsFail) {
+TEST(raidz_read, TooManyBadColumnsFail) {
   for (int np = 1; np <= 3; np++) {
     Rig rig("raidz", np + 3, np);
     auto block = random_bytes(64 << 10, np);
@@ -259,7 +261,7 @@ TEST(RaidzRead, TooManyBadColumnsFail) {
   }
 }
 
-TEST(RaidzRead, StateFollowsMissingChildren) {
+TEST(raidz_read, StateFollowsMissingChildren) {
   EXPECT_EQ(Rig("raidz", 4, 1).vdev->state(), VdevState::kOnline);
   EXPECT_EQ(Rig("raidz", 4, 1, {2}).vdev->state(), VdevState::kDegraded);
   EXPECT_EQ(Rig("raidz", 4, 1, {1, 2}).vdev->state(), VdevState::kUnavail);
@@ -269,7 +271,7 @@ TEST(RaidzRead, StateFollowsMissingChildren) {
   EXPECT_EQ(r.vdev->asize(128 << 10), raidz_asize(128 << 10, 9, 6, 3));
 }
 
-TEST(RaidzRead, LargeAshift) {
+TEST(raidz_read, LargeAshift) {
   Rig rig("raidz", 5, 2, {}, 32 << 20, 12);
   // A 6 KiB block is padded to two 4 KiB sectors; the verifier sees exactly 6 KiB.
   auto block = random_bytes(6144, 77);

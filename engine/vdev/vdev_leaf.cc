@@ -8,12 +8,15 @@ std::string LeafVdev::name() const {
 
 Status LeafVdev::read(uint64_t offset, std::span<uint8_t> out, const BlockVerifier& verify) {
   if (!dev_) return make_error(EIO, "vdev {}: device is missing", name());
-  const uint64_t physical = offset + kVdevLabelStartSize;
-  if (offset > UINT64_MAX - kVdevLabelStartSize - out.size()) {
-    counters.read_errors++;
-    return make_error(EIO, "vdev {}: offset {:#x} is out of range", name(), offset);
-  }
-  Status s = dev_->pread(out, physical);
+  // Data lives between the front labels and boot region and the two end labels; a block
+  // pointer reaching outside is damaged, not the device (so nothing is counted).
+  const uint64_t aligned = dev_->size() & ~(kVdevLabelSize - 1);
+  const uint64_t reserved = kVdevLabelStartSize + kVdevLabelEndSize;
+  const uint64_t room = aligned > reserved ? aligned - reserved : 0;  // DVA space size
+  if (offset > room || out.size() > room - offset)
+    return make_error(EIO, "vdev {}: {:#x}+{:#x} is outside the device's data area", name(),
+                      offset, out.size());
+  Status s = dev_->pread(out, offset + kVdevLabelStartSize);
   if (!s.ok()) {
     counters.read_errors++;
     return std::move(s).error().context("vdev {}: read {:#x}+{:#x}", name(), offset, out.size());

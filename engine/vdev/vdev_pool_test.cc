@@ -129,12 +129,12 @@ struct Walk {
   }
 };
 
-class RealRaidz : public ::testing::TestWithParam<std::tuple<std::string, int>> {};
+class vdev_real_raidz : public ::testing::TestWithParam<std::tuple<std::string, int>> {};
 
-TEST_P(RealRaidz, LabelsTreeAndMosBlocks) {
+TEST_P(vdev_real_raidz, LabelsTreeAndMosBlocks) {
   const auto [name, nparity] = GetParam();
   std::vector<std::string> names;
-  for (int i = 0; i < nparity + 2 + (nparity == 1 ? 0 : 0); i++) names.push_back(std::string(1, char('A' + i)));
+  for (int i = 0; i < nparity + 2; i++) names.push_back(std::string(1, char('A' + i)));  // as layout.txt
   Pool pool;
   if (!open_pool(name, names, pool)) GTEST_SKIP() << "corpus absent";
 
@@ -172,7 +172,9 @@ TEST_P(RealRaidz, LabelsTreeAndMosBlocks) {
   EXPECT_EQ(w.failures, 0) << w.first_failure;
   EXPECT_GT(w.blocks, 20);
   EXPECT_GT(w.sizes.size(), 2u) << "blocks of several sizes";
-  if (nparity == 1) EXPECT_GT(w.odd_megabyte, 0) << "the raidz1 column swap was exercised";
+  if (nparity == 1) {
+    EXPECT_GT(w.odd_megabyte, 0) << "the raidz1 column swap was exercised";
+  }
   const int healthy_blocks = w.blocks;
   RecordProperty("blocks", healthy_blocks);
   std::printf("%s: %d block copies verified (%zu sizes, %d on odd MiBs)\n", name.c_str(), healthy_blocks, w.sizes.size(), w.odd_megabyte);
@@ -201,13 +203,61 @@ TEST_P(RealRaidz, LabelsTreeAndMosBlocks) {
   EXPECT_EQ((*top)->counters.cksum_errors, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(ZfsFuse, RealRaidz,
+INSTANTIATE_TEST_SUITE_P(ZfsFuse, vdev_real_raidz,
                          ::testing::Values(std::make_tuple("zf-raidz1", 1),
                                            std::make_tuple("zf-raidz2", 2),
                                            std::make_tuple("zf-raidz3", 3)),
                          [](const auto& info) {
                            return "raidz" + std::to_string(std::get<1>(info.param));
                          });
+
+}  // namespace
+}  // namespace fzfs
+
+namespace fzfs {
+namespace {
+
+// The same walk over the mirror and single-device pools: leaves and mirrors against
+// real data, and the mirror with either side gone or returning garbage.
+TEST(vdev_real_pool, MirrorAndStripe) {
+  struct Shape {
+    std::string pool, type;
+    std::vector<std::string> devices;
+  };
+  for (const Shape& shape : {Shape{"zf-mirror", "mirror", {"A", "B"}}, Shape{"zf-stripe", "file", {"A"}}}) {
+    Pool pool;
+    if (!open_pool(shape.pool, shape.devices, pool)) GTEST_SKIP() << "corpus absent";
+    const NvList* tree = pool.config.get_nvlist("vdev_tree");
+    ASSERT_NE(tree, nullptr);
+    EXPECT_EQ(tree->get_string("type"), shape.type);
+    auto top = build_vdev_tree(*tree, pool.leaves);
+    ASSERT_TRUE(top.ok()) << top.error().message();
+    EXPECT_STREQ((*top)->type(), shape.type.c_str());
+    EXPECT_EQ((*top)->state(), VdevState::kOnline);
+    Walk w;
+    w.top = top->get();
+    w.walk(pool.rootbp, 0);
+    EXPECT_EQ(w.failures, 0) << shape.pool << ": " << w.first_failure;
+    EXPECT_GT(w.blocks, 20) << shape.pool;
+    if (shape.devices.size() < 2) continue;
+
+    for (size_t bad = 0; bad < shape.devices.size(); bad++) {
+      for (bool garble : {false, true}) {
+        for (auto& d : pool.devs) d->clear();
+        if (garble) pool.devs[bad]->corrupt_reads(kVdevLabelStartSize, UINT64_MAX / 2);
+        else pool.devs[bad]->fail_all();
+        Walk d;
+        d.top = top->get();
+        d.walk(pool.rootbp, 0);
+        EXPECT_EQ(d.failures, 0) << "bad " << bad << " garble " << garble << ": " << d.first_failure;
+        EXPECT_EQ(d.blocks, w.blocks);
+      }
+    }
+    // Only the first side is read while it is healthy, so only its garbling is seen.
+    EXPECT_GT((*top)->children[0]->counters.cksum_errors, 0u);
+    EXPECT_EQ((*top)->counters.cksum_errors, 0u);
+  }
+}
 
 }  // namespace
 }  // namespace fzfs

@@ -31,6 +31,7 @@ bool for_each_combination(int n, int k, F&& f) {
 // The columns of one block read: as read from the children, zero-padded to the parity
 // length, and which reads failed.
 struct RaidzVdev::Attempt {
+  uint64_t offset = 0;  // of the block, in this vdev's address space
   size_t len = 0;
   std::vector<std::vector<uint8_t>> read;
   std::vector<bool> failed;
@@ -81,6 +82,7 @@ Status RaidzVdev::read(uint64_t offset, std::span<uint8_t> out, const BlockVerif
   const RaidzMap map = raidz_map(offset, size, ashift, children.size(), nparity_);
 
   Attempt a;
+  a.offset = offset;
   a.len = map.parity_size();
   const size_t ncols = map.cols.size();
   a.read.assign(ncols, std::vector<uint8_t>(a.len, 0));
@@ -135,7 +137,7 @@ Status RaidzVdev::reconstruct(const RaidzMap& map, Attempt& a, std::span<uint8_t
   if (failed.size() > nparity_) {
     counters.read_errors++;
     return make_error(EIO, "vdev {}: {} of {} columns unreadable at {:#x}+{:#x}, parity covers {}",
-                      name(), failed.size(), map.cols.size(), map.cols[0].offset, out.size(),
+                      name(), failed.size(), map.cols.size(), a.offset, out.size(),
                       nparity_);
   }
   if (!failed.empty() && try_lost(map, a, failed, out, verify)) return Status::Ok();
@@ -154,7 +156,7 @@ Status RaidzVdev::reconstruct(const RaidzMap& map, Attempt& a, std::span<uint8_t
   }
   counters.cksum_errors++;
   return make_error(kECKSUM, "vdev {}: no reconstruction verifies at {:#x}+{:#x} ({} unreadable columns)",
-                    name(), map.cols[0].offset, out.size(), failed.size());
+                    name(), a.offset, out.size(), failed.size());
 }
 
 bool RaidzVdev::try_lost(const RaidzMap& map, Attempt& a, const std::vector<int>& wrong,

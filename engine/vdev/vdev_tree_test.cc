@@ -20,7 +20,7 @@ NvList node(const std::string& type, std::vector<NvList> kids, uint64_t id = 0) 
   return l;
 }
 
-TEST(VdevTree, BuildsPoolShapedTree) {
+TEST(vdev_tree, BuildsPoolShapedTree) {
   NvList z = node("raidz", {leaf(1, "/a"), leaf(2, "/b"), leaf(3, "/c")}, 1);
   z.add_u64("nparity", 2).add_u64("ashift", 12).add_u64("asize", 123456);
   NvList m = node("mirror", {leaf(4, "/d"), node("replacing", {leaf(5, "/e"), leaf(6, "/f")}, 1)}, 0);
@@ -64,7 +64,7 @@ TEST(VdevTree, BuildsPoolShapedTree) {
   EXPECT_EQ(r.read(0, buf, [](auto) { return true; }).error().code(), EINVAL);
 }
 
-TEST(VdevTree, NullDeviceIsMissing) {
+TEST(vdev_tree, NullDeviceIsMissing) {
   NvList m = node("mirror", {leaf(1, "/a"), leaf(2, "/b")});
   std::vector<LeafDevice> devs = {{1, "/a", nullptr}, {2, "/b", std::make_shared<MemoryDevice>("b", 1 << 20)}};
   auto t = build_vdev_tree(m, devs);
@@ -76,7 +76,29 @@ TEST(VdevTree, NullDeviceIsMissing) {
   EXPECT_EQ(s.error().code(), EIO);
 }
 
-TEST(VdevTree, HolesAndMissingTopLevels) {
+TEST(vdev_tree, LeafReadsStayInTheDataArea) {
+  // 8 MiB device: DVA space is 8M - 4M (front) - 512K (end labels) = 3.5 MiB.
+  auto mem = std::make_shared<MemoryDevice>("/mem/a", 8 << 20);
+  std::fill(mem->bytes().begin(), mem->bytes().end(), 0x5a);
+  auto t = build_vdev_tree(leaf(1, "/a"), {{1, "/mem/a", mem}});
+  ASSERT_TRUE(t.ok());
+  Vdev& v = **t;
+  const uint64_t room = (8 << 20) - kVdevLabelStartSize - kVdevLabelEndSize;
+  std::vector<uint8_t> buf(4096);
+  auto any = [](auto) { return true; };
+  EXPECT_TRUE(v.read(room - 4096, buf, any).ok());
+  EXPECT_EQ(buf[0], 0x5a);
+  EXPECT_EQ(v.read(room - 512, buf, any).error().code(), EIO);
+  EXPECT_EQ(v.read(UINT64_MAX - 100, buf, any).error().code(), EIO);
+  EXPECT_EQ(v.counters.read_errors, 0u);  // a bad pointer is not the device's fault
+  // A block whose verifier refuses it counts a checksum error on the leaf.
+  Status s = v.read(0, buf, [](auto) { return false; });
+  EXPECT_EQ(s.error().code(), kECKSUM);
+  EXPECT_EQ(v.counters.cksum_errors, 1u);
+  EXPECT_EQ(v.asize(100), 512u);
+}
+
+TEST(vdev_tree, HolesAndMissingTopLevels) {
   NvList hole, missing;
   hole.add_string("type", "hole").add_u64("id", 1);
   missing.add_string("type", "missing").add_u64("id", 2);
@@ -91,7 +113,7 @@ TEST(VdevTree, HolesAndMissingTopLevels) {
   EXPECT_EQ((*t)->children[2]->read(0, buf, [](auto) { return true; }).error().code(), ENXIO);
 }
 
-TEST(VdevTree, RejectsBadTrees) {
+TEST(vdev_tree, RejectsBadTrees) {
   std::vector<LeafDevice> none;
   auto err = [&](const NvList& nv) {
     auto t = build_vdev_tree(nv, none);

@@ -1,5 +1,6 @@
 #include "engine/zap/fatzap.h"
 
+#include <algorithm>
 #include <bit>
 #include <unordered_set>
 
