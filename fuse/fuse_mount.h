@@ -1,0 +1,47 @@
+// One FUSE mount of one FuseFs: mounts, serves requests on its own threads
+// (fuse_session_loop_mt) and unmounts. Every filesystem dataset is its own mount.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "engine/util/status.h"
+#include "fuse/fuse_fs.h"
+
+struct fuse_session;
+
+namespace fzfs::fuse {
+
+struct MountOptions {
+  std::string fsname;        // "fzfs:POOL/DS"
+  bool allow_other = false;  // only honoured when running as root
+};
+
+class FuseMount {
+ public:
+  static Result<std::unique_ptr<FuseMount>> start(std::unique_ptr<FuseFs> fs,
+                                                  const std::string& mountpoint,
+                                                  const MountOptions& opts);
+  ~FuseMount();  // unmounts if still mounted
+
+  const std::string& mountpoint() const { return mountpoint_; }
+  // False once the session ended, e.g. after an external `umount`.
+  bool serving() const { return serving_.load(); }
+  // Unmounts (lazily if force, else EBUSY while in use) and waits for the workers.
+  Status unmount(bool force = false);
+
+ private:
+  FuseMount(std::unique_ptr<FuseFs> fs, std::string mountpoint)
+      : fs_(std::move(fs)), mountpoint_(std::move(mountpoint)) {}
+  void serve();
+
+  std::unique_ptr<FuseFs> fs_;
+  std::string mountpoint_;
+  fuse_session* session_ = nullptr;
+  std::thread loop_;
+  std::atomic<bool> serving_{false};
+};
+
+}  // namespace fzfs::fuse

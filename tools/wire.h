@@ -1,0 +1,44 @@
+// The daemon's socket protocol: one JSON object per line each way.
+//
+//   request                         reply (ok)
+//   {"op":"datasets"}               {"ok":true,"datasets":[{"name","type","dsobj","props"}]}
+//   {"op":"pool_props"}             {"ok":true,"name":P,"props":{NAME:{"value","number"?,"source"}}}
+//   {"op":"status"}                 {"ok":true,"name":P,"state":S,"config":VDEV}
+//                                   VDEV = {"name","state","read","write","cksum","children":[VDEV]}
+//   {"op":"mounts"}                 {"ok":true,"mounts":[{"name","mountpoint"}]}
+//   {"op":"mount","name":DS}        {"ok":true,"mountpoint":M}
+//   {"op":"mount_all"}              {"ok":true,"errors":[MESSAGE...]}
+//   {"op":"unmount","name":DS|M,"force":bool}   {"ok":true}
+//   {"op":"export","force":bool}    {"ok":true}, sent after everything is unmounted and
+//                                   the pool closed; the daemon then exits
+//   any failure                     {"ok":false,"errno":N,"message":"..."}
+//
+// The conversions here are shared by the daemon and its clients.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/pool/pool.h"
+#include "engine/util/status.h"
+
+namespace fzfs::wire {
+
+using nlohmann::json;
+
+json to_json(const std::map<std::string, PropValue>& props);
+std::map<std::string, PropValue> props_from_json(const json& j);
+
+json to_json(const DatasetInfo& ds);
+DatasetInfo dataset_from_json(const json& j);
+
+json to_json(const VdevStatusNode& v);
+VdevStatusNode vdev_from_json(const json& j);
+
+json error_reply(const Error& e);
+// A reply as a Result: the object itself, or its error.
+Result<json> check_reply(json reply);
+
+}  // namespace fzfs::wire
