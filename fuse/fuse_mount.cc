@@ -38,6 +38,7 @@ Result<std::unique_ptr<FuseMount>> FuseMount::start(std::unique_ptr<FuseFs> fs,
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), const_cast<char**>(argv.data()));
   const auto& ops = read_only_ops();
   m->session_ = fuse_session_new(&args, &ops, sizeof(ops), m->fs_.get());
+  fuse_opt_free_args(&args);  // the session may have copied them into its own list
   if (!m->session_) return make_error(EINVAL, "mount {}: cannot create FUSE session", mountpoint);
   if (fuse_session_mount(m->session_, mountpoint.c_str()) != 0) {
     fuse_session_destroy(m->session_);
@@ -97,6 +98,8 @@ Status FuseMount::unmount(bool force) {
     return Status::Ok();
   }
   if (loop_.joinable()) loop_.join();
+  // The kernel mount is gone; this frees what fuse_session_mount allocated.
+  fuse_session_unmount(session_);
   fuse_session_destroy(session_);
   session_ = nullptr;
   return Status::Ok();
