@@ -153,9 +153,10 @@ int cmd_status(const std::vector<std::string>& named) {
     }
     if (!first) fmt::print("\n");
     first = false;
+    HealthReport health{reply->value("status_text", ""), reply->value("action_text", "")};
     fmt::print("{}", format_status((*reply)["name"].get<std::string>(),
                                    (*reply)["state"].get<std::string>(),
-                                   wire::vdev_from_json((*reply)["config"])));
+                                   wire::vdev_from_json((*reply)["config"]), health));
   }
   if (first && named.empty()) fmt::print("no pools available\n");
   return status;

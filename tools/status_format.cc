@@ -18,23 +18,26 @@ size_t name_width(const VdevStatusNode& v, size_t depth) {
 }
 
 void status_rows(std::string& out, const VdevStatusNode& v, size_t depth, size_t width) {
-  out += fmt::format("\t{:{}}{:<{}}  {:<8} {:>5} {:>5} {:>5}\n", "", depth, v.name,
+  out += fmt::format("\t{:{}}{:<{}}  {:<8} {:>5} {:>5} {:>5}{}\n", "", depth, v.name,
                      width - depth, v.state, nicenum(v.read_errors), nicenum(v.write_errors),
-                     nicenum(v.cksum_errors));
+                     nicenum(v.cksum_errors), v.note.empty() ? "" : "  " + v.note);
   for (const auto& c : v.children) status_rows(out, c, depth + 2, width);
 }
 
 void import_rows(std::string& out, const VdevStatusNode& v, size_t depth, size_t width) {
-  out += fmt::format("\t{:{}}{:<{}}  {}\n", "", depth, v.name, width - depth, v.state);
+  out += fmt::format("\t{:{}}{:<{}}  {}{}\n", "", depth, v.name, width - depth, v.state,
+                     v.note.empty() ? "" : "  " + v.note);
   for (const auto& c : v.children) import_rows(out, c, depth + 2, width);
 }
 
 }  // namespace
 
 std::string format_status(const std::string& pool, const std::string& state,
-                          const VdevStatusNode& config) {
-  std::string out = fmt::format("  pool: {}\n state: {}\n scrub: none requested\nconfig:\n\n",
-                                pool, state);
+                          const VdevStatusNode& config, const HealthReport& health) {
+  std::string out = fmt::format("  pool: {}\n state: {}\n", pool, state);
+  if (!health.status.empty()) out += fmt::format("status: {}\n", health.status);
+  if (!health.action.empty()) out += fmt::format("action: {}\n", health.action);
+  out += " scrub: none requested\nconfig:\n\n";
   const size_t w = name_width(config, 0);
   out += fmt::format("\t{:<{}}  {:<8} {:>5} {:>5} {:>5}\n", "NAME", w, "STATE", "READ",
                      "WRITE", "CKSUM");

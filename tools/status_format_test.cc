@@ -6,7 +6,7 @@ namespace fzfs {
 namespace {
 
 TEST(StatusFormat, SingleDevicePoolAsZpoolPrintsIt) {
-  VdevStatusNode root{"h4", "ONLINE", 0, 0, 0, {{"/tmp/h4/a", "ONLINE", 0, 0, 0, {}}}};
+  VdevStatusNode root{"h4", "ONLINE", 0, 0, 0, "", {{"/tmp/h4/a", "ONLINE", 0, 0, 0, "", {}}}};
   // zfs-fuse's `zpool status` for the same pool.
   EXPECT_EQ(format_status("h4", "ONLINE", root),
             "  pool: h4\n"
@@ -22,13 +22,24 @@ TEST(StatusFormat, SingleDevicePoolAsZpoolPrintsIt) {
 }
 
 TEST(StatusFormat, NestedVdevsAndErrorCounts) {
-  VdevStatusNode root{"tank", "DEGRADED", 0, 0, 0, {}};
-  root.children.push_back({"mirror-0", "DEGRADED", 0, 0, 0,
-                           {{"/d/a", "ONLINE", 0, 0, 0, {}}, {"/d/b", "FAULTED", 3, 0, 2048, {}}}});
+  VdevStatusNode root{"tank", "DEGRADED", 0, 0, 0, "", {}};
+  root.children.push_back({"mirror-0", "DEGRADED", 0, 0, 0, "",
+                           {{"/d/a", "ONLINE", 0, 0, 0, "", {}}, {"/d/b", "FAULTED", 3, 0, 2048, "", {}}}});
   const std::string s = format_status("tank", "DEGRADED", root);
   EXPECT_NE(s.find("\tNAME        STATE     READ WRITE CKSUM\n"), std::string::npos) << s;
   EXPECT_NE(s.find("\t  mirror-0  DEGRADED     0     0     0\n"), std::string::npos) << s;
   EXPECT_NE(s.find("\t    /d/b    FAULTED      3     0    2K\n"), std::string::npos) << s;
+}
+
+TEST(StatusFormat, MissingDeviceAndHealthReport) {
+  VdevStatusNode root{"m", "DEGRADED", 0, 0, 0, "", {}};
+  root.children.push_back({"mirror-0", "DEGRADED", 0, 0, 0, "",
+                           {{"4173725778870021413", "UNAVAIL", 0, 0, 0, "was /d/a", {}},
+                            {"/d/b", "ONLINE", 0, 0, 0, "", {}}}});
+  const std::string s = format_status("m", "DEGRADED", root, HealthReport{"Devices are missing.", "Attach them."});
+  EXPECT_NE(s.find(" state: DEGRADED\nstatus: Devices are missing.\naction: Attach them.\n scrub:"),
+            std::string::npos) << s;
+  EXPECT_NE(s.find("\t    4173725778870021413  UNAVAIL      0     0     0  was /d/a\n"), std::string::npos) << s;
 }
 
 TEST(StatusFormat, ImportCandidate) {
@@ -36,7 +47,7 @@ TEST(StatusFormat, ImportCandidate) {
   c.name = "h4";
   c.guid = 17127160744155141211ull;
   c.state = "ONLINE";
-  c.config = {"h4", "ONLINE", 0, 0, 0, {{"/tmp/h4/a", "ONLINE", 0, 0, 0, {}}}};
+  c.config = {"h4", "ONLINE", 0, 0, 0, "", {{"/tmp/h4/a", "ONLINE", 0, 0, 0, "", {}}}};
   EXPECT_EQ(format_import_candidate(c),
             "   pool: h4\n"
             "     id: 17127160744155141211\n"

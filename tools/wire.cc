@@ -64,7 +64,8 @@ json to_json(const VdevStatusNode& v) {
   json children = json::array();
   for (const auto& c : v.children) children.push_back(to_json(c));
   return {{"name", v.name},           {"state", v.state},         {"read", v.read_errors},
-          {"write", v.write_errors},  {"cksum", v.cksum_errors},  {"children", children}};
+          {"write", v.write_errors},  {"cksum", v.cksum_errors},  {"note", v.note},
+          {"children", children}};
 }
 
 VdevStatusNode vdev_from_json(const json& j) {
@@ -74,6 +75,7 @@ VdevStatusNode vdev_from_json(const json& j) {
   v.read_errors = j.value("read", uint64_t{0});
   v.write_errors = j.value("write", uint64_t{0});
   v.cksum_errors = j.value("cksum", uint64_t{0});
+  v.note = j.value("note", "");
   if (j.contains("children"))
     for (const auto& c : j["children"]) v.children.push_back(vdev_from_json(c));
   return v;

@@ -3,8 +3,8 @@
 //   request                         reply (ok)
 //   {"op":"datasets"}               {"ok":true,"datasets":[{"name","type","dsobj","props"}]}
 //   {"op":"pool_props"}             {"ok":true,"name":P,"props":{NAME:{"value","number"?,"source"}}}
-//   {"op":"status"}                 {"ok":true,"name":P,"state":S,"config":VDEV}
-//                                   VDEV = {"name","state","read","write","cksum","children":[VDEV]}
+//   {"op":"status"}                 {"ok":true,"name":P,"state":S,"status_text":T,"action_text":A,"config":VDEV}
+//                                   VDEV = {"name","state","read","write","cksum","note","children":[VDEV]}
 //   {"op":"mounts"}                 {"ok":true,"mounts":[{"name","mountpoint"}]}
 //   {"op":"mount","name":DS}        {"ok":true,"mountpoint":M}
 //   {"op":"mount_all"}              {"ok":true,"errors":[MESSAGE...]}

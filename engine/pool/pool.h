@@ -32,7 +32,15 @@ struct VdevStatusNode {
   std::string name;    // "tank", "mirror-0", "raidz2-0", "/path/A"
   std::string state;   // "ONLINE", "DEGRADED", "UNAVAIL", "FAULTED"
   uint64_t read_errors = 0, write_errors = 0, cksum_errors = 0;
+  std::string note;     // after the counters: "was /dev/sdb" for a missing device
   std::vector<VdevStatusNode> children;
+};
+
+// The "status:" and "action:" paragraphs `zpool status` prints for an unhealthy pool
+// (both empty for a healthy one).
+struct HealthReport {
+  std::string status;
+  std::string action;
 };
 
 // A pool found by discovery (what `zpool import` lists).
@@ -78,6 +86,7 @@ class Pool {
   // `zpool list` columns are among properties(): size, alloc, free, cap, health...
   virtual VdevStatusNode status() = 0;  // config tree with live error counters
   virtual std::string health() = 0;     // "ONLINE", "DEGRADED", ...
+  virtual HealthReport health_report() { return {}; }
 
   // Every dataset, snapshot and volume, in `zfs list` order (parents before children,
   // a dataset's snapshots right after it, by creation txg).

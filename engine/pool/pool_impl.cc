@@ -80,11 +80,31 @@ VdevStatusNode probe_status(const PoolCandidate& c, std::string* state) {
   return n;
 }
 
+void collect_unavailable(const Vdev& v, const Spa& spa, std::string* out) {
+  if (v.children.empty() && v.state() == VdevState::kUnavail && std::string(v.type()) != "missing") {
+    auto why = spa.device_problems().find(v.guid);
+    *out += fmt::format("{} {}", out->empty() ? ":" : ",", why != spa.device_problems().end() ? why->second : v.name());
+  }
+  for (const auto& c : v.children) collect_unavailable(*c, spa, out);
+}
+
+// ": /dev/a is N bytes, smaller than ..., /dev/b" naming the leaves that could not be opened, or "".
+std::string unavailable_devices(const Spa& spa) {
+  std::string out;
+  collect_unavailable(*spa.root(), spa, &out);
+  return out;
+}
+
 }  // namespace
 
 VdevStatusNode vdev_status(const Vdev& v, const std::string& pool_name) {
   VdevStatusNode n;
   n.name = std::string(v.type()) == "root" ? pool_name : v.name();
+  // zpool names a device it could not open by guid, and says what it was.
+  if (v.children.empty() && v.state() == VdevState::kUnavail && v.guid != 0) {
+    n.note = "was " + n.name;
+    n.name = std::to_string(v.guid);
+  }
   n.state = state_name(v.state());
   n.read_errors = v.counters.read_errors.load();
   n.write_errors = v.counters.write_errors.load();
@@ -145,9 +165,10 @@ Result<std::unique_ptr<PoolImpl>> PoolImpl::open(const PoolCandidate& cand, cons
   FZ_TRY(p->spa_, Spa::open(cand, /*writable=*/false));
   p->spa_->reader()->set_checksum_verification(opts.verify_checksums);
   if (p->spa_->root()->state() == VdevState::kUnavail || p->spa_->root()->state() == VdevState::kFaulted)
-    return make_error(ENXIO, "one or more devices are unavailable and the pool has no redundancy to cover them");
+    return make_error(ENXIO, "pool {}: one or more devices are unavailable and the pool has no redundancy to cover them{}",
+                      cand.name, unavailable_devices(*p->spa_));
   auto dsl = DslPool::open(p->spa_.get());
-  if (!dsl.ok()) return std::move(dsl).error();
+  if (!dsl.ok()) return std::move(dsl).error().context("pool {}", cand.name);
   p->dsl_ = std::move(*dsl);
   return p;
 }
@@ -254,10 +275,45 @@ VdevStatusNode PoolImpl::status() { return vdev_status(*spa_->root(), name()); }
 
 std::string PoolImpl::health() { return state_name(spa_->root()->state()); }
 
+namespace {
+
+struct ErrorCensus {
+  bool unavailable = false;
+  bool errors = false;
+};
+
+void census(const Vdev& v, ErrorCensus* c) {
+  if (v.children.empty()) {
+    c->unavailable |= v.state() == VdevState::kUnavail;
+    c->errors |= v.counters.read_errors + v.counters.cksum_errors + v.counters.write_errors > 0;
+  }
+  for (const auto& ch : v.children) census(*ch, c);
+}
+
+}  // namespace
+
+HealthReport PoolImpl::health_report() {
+  ErrorCensus c;
+  census(*spa_->root(), &c);
+  if (c.unavailable) {
+    return {"One or more devices could not be opened.  Sufficient replicas exist for\n"
+            "\tthe pool to continue functioning in a degraded state.",
+            "Attach the missing device and online it using 'zpool online'."};
+  }
+  if (c.errors) {
+    return {"One or more devices has experienced an unrecoverable error.  An\n"
+            "\tattempt was made to correct the error.  Applications are unaffected.",
+            "Determine if the device needs to be replaced, and clear the errors\n"
+            "\tusing 'zpool clear' or replace the device with 'zpool replace'."};
+  }
+  return {};
+}
+
 Result<const std::vector<DslNode>*> PoolImpl::nodes() {
   if (!nodes_) {
-    FZ_TRY(auto all, dsl_->walk());
-    nodes_ = std::move(all);
+    auto all = dsl_->walk();
+    if (!all.ok()) return std::move(all).error().context("pool {}", name());
+    nodes_ = std::move(*all);
   }
   return &*nodes_;
 }

@@ -27,6 +27,7 @@ class PoolImpl final : public Pool {
   std::map<std::string, PropValue> properties() override;
   VdevStatusNode status() override;
   std::string health() override;
+  HealthReport health_report() override;
   Result<std::vector<DatasetInfo>> datasets() override;
   Result<std::shared_ptr<Filesystem>> open_filesystem(const std::string& name) override;
   Result<std::vector<std::string>> snapshots_of(const std::string& dataset) override;

@@ -89,6 +89,11 @@ std::string PoolService::health() {
   return pool_ ? pool_->health() : "UNAVAIL";
 }
 
+HealthReport PoolService::health_report() {
+  std::lock_guard lock(pool_mu_);
+  return pool_ ? pool_->health_report() : HealthReport{};
+}
+
 Result<std::string> PoolService::mount_locked(const DatasetInfo& ds) {
   if (ds.type != DatasetType::kFilesystem)
     return make_error(EINVAL, "{} cannot be mounted", ds.type == DatasetType::kSnapshot

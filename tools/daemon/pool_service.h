@@ -28,6 +28,7 @@ class PoolService {
   std::map<std::string, PropValue> pool_properties();
   VdevStatusNode status();
   std::string health();
+  HealthReport health_report();
 
   Result<std::string> mount(const std::string& dataset);  // returns the mountpoint
   // Mounts every filesystem with canmount=on and a path mountpoint, parents first.

@@ -51,8 +51,14 @@ json handle_request(PoolService& svc, const json& req, bool* stop) {
   if (op == "datasets") return datasets(svc);
   if (op == "pool_props")
     return ok({{"name", svc.name()}, {"props", wire::to_json(svc.pool_properties())}});
-  if (op == "status")
-    return ok({{"name", svc.name()}, {"state", svc.health()}, {"config", wire::to_json(svc.status())}});
+  if (op == "status") {
+    HealthReport h = svc.health_report();
+    return ok({{"name", svc.name()},
+               {"state", svc.health()},
+               {"status_text", h.status},
+               {"action_text", h.action},
+               {"config", wire::to_json(svc.status())}});
+  }
   if (op == "mounts") return mounts(svc);
   if (op == "mount") return mount(svc, req);
   if (op == "mount_all") return ok({{"errors", svc.mount_all()}});
