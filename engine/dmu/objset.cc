@@ -61,7 +61,8 @@ Result<Blkptr> Objset::level0_bp(const Dnode& dn, uint64_t blkid) const {
       return make_error(EIO, "object {}: blkptr at level {} claims level {}", dn.object, level, bp.level());
     FZ_TRY(BlockData ind, reader_->read(bp));
     uint64_t nptrs = ind->size() / kBlkptrSize;
-    uint64_t idx = (blkid >> (epbs * (level - 1))) & ((1ULL << epbs) - 1);
+    const int shift = epbs * (level - 1);  // a 10-level tree reaches past 64 bits
+    uint64_t idx = shift >= 64 ? 0 : (blkid >> shift) & ((1ULL << epbs) - 1);
     if (idx >= nptrs) return make_error(EIO, "object {}: indirect block too small for index {}", dn.object, idx);
     bp = Blkptr::decode(ind->data() + idx * kBlkptrSize, bp.little_endian());
   }

@@ -22,6 +22,22 @@ uint64_t label_ashift(const NvList& config) {
   return 9;
 }
 
+// The smallest a leaf may be and still hold its share of its top-level vdev (the
+// label's vdev_tree): a device cut short would otherwise fail only when a read lands
+// past its end. A RAIDZ child holds 1/n of the top's space, a mirror child or a lone
+// disk all of it; other layouts get no check (0).
+uint64_t min_leaf_size(const NvList& top) {
+  uint64_t share = top.get_u64("asize").value_or(0);
+  const std::string type = top.get_string("type").value_or("");
+  const std::vector<NvList>* children = top.get_nvlist_array("children");
+  if (type == "raidz" && children && !children->empty()) {
+    share /= children->size();
+  } else if (type != "mirror" && type != "file" && type != "disk") {
+    return 0;
+  }
+  return share == 0 ? 0 : share + kVdevLabelStartSize + kVdevLabelEndSize;
+}
+
 std::optional<FoundDevice> probe_device(const std::string& path) {
   auto dev = open_file_device(path, /*writable=*/false, /*exclusive=*/false);
   if (!dev.ok()) return std::nullopt;
@@ -136,7 +152,16 @@ Result<std::unique_ptr<Spa>> Spa::open(const PoolCandidate& cand, bool writable)
   for (const auto& d : cand.devices) {
     auto dev = open_file_device(d.path, writable, /*exclusive=*/true);
     if (!dev.ok()) return std::move(dev).error().context("pool {}", cand.name);
-    spa->leaves_.push_back(LeafDevice{d.guid, d.path, std::shared_ptr<BlockDevice>(std::move(*dev))});
+    std::shared_ptr<BlockDevice> opened(std::move(*dev));
+    const NvList* top = d.config.get_nvlist("vdev_tree");
+    uint64_t need = top ? min_leaf_size(*top) : 0;
+    if (opened->size() / kVdevLabelSize * kVdevLabelSize < need) {
+      // Like a missing device: redundancy may cover it, else the pool cannot open.
+      spa->device_problems_[d.guid] =
+          fmt::format("{} is {} bytes, smaller than the {} its vdev needs", d.path, opened->size(), need);
+      opened.reset();
+    }
+    spa->leaves_.push_back(LeafDevice{d.guid, d.path, std::move(opened)});
     for (const auto& ub : d.uberblocks) spa->uberblocks_.push_back(ub);
   }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,6 +68,8 @@ class Spa {
   BlockReader* reader() { return reader_.get(); }
   // Valid uberblocks, best first. The pool opens at the first whose MOS reads.
   const std::vector<Uberblock>& uberblocks() const { return uberblocks_; }
+  // Devices found but left out of the vdev tree, by leaf guid: "PATH is N bytes, ...".
+  const std::map<uint64_t, std::string>& device_problems() const { return device_problems_; }
 
  private:
   std::string name_;
@@ -77,6 +80,7 @@ class Spa {
   std::unique_ptr<Vdev> root_;
   std::unique_ptr<BlockReader> reader_;
   std::vector<Uberblock> uberblocks_;
+  std::map<uint64_t, std::string> device_problems_;
 };
 
 }  // namespace fzfs
