@@ -10,21 +10,6 @@
 
 #include "engine/util/nicenum.h"
 
-namespace fzfs {
-
-// The engine defines this too; the weak copy lets tests link without the engine.
-__attribute__((weak)) const char* to_string(DatasetType t) {
-  switch (t) {
-    case DatasetType::kFilesystem: return "filesystem";
-    case DatasetType::kSnapshot: return "snapshot";
-    case DatasetType::kVolume: return "volume";
-    case DatasetType::kBookmark: return "bookmark";
-  }
-  return "unknown";
-}
-
-}  // namespace fzfs
-
 namespace fzfs::testing {
 
 namespace {

@@ -179,10 +179,11 @@ Result<DslNode> DslPool::make_node(uint64_t ds_obj, std::string name, bool snaps
   n.dir_obj = n.ds.dir_obj;
   FZ_TRY(n.dir, dir(n.dir_obj));
   if (!n.ds.bp.is_hole()) {
+    // An unreadable objset leaves the type unknown; the dataset is still listed (as zfs
+    // lists it) and only opening it fails.
     auto read = spa_->reader()->read(n.ds.bp);
-    if (!read.ok()) return std::move(read).error().context("dataset {} (object {}): objset", n.name, ds_obj);
-    const BlockData& os = *read;
-    if (os->size() >= 712) n.os_type = static_cast<ObjsetType>(load_order<uint64_t>(os->data() + 704, n.ds.bp.little_endian()));
+    if (read.ok() && (*read)->size() >= 712)
+      n.os_type = static_cast<ObjsetType>(load_order<uint64_t>((*read)->data() + 704, n.ds.bp.little_endian()));
   }
   if (!snapshot && n.dir.origin_obj != 0) {
     auto origin = dataset_name(n.dir.origin_obj);

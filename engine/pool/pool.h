@@ -17,7 +17,15 @@
 namespace fzfs {
 
 enum class DatasetType { kFilesystem, kSnapshot, kVolume, kBookmark };
-const char* to_string(DatasetType t);  // "filesystem", "snapshot", "volume", "bookmark"
+inline const char* to_string(DatasetType t) {
+  switch (t) {
+    case DatasetType::kFilesystem: return "filesystem";
+    case DatasetType::kSnapshot: return "snapshot";
+    case DatasetType::kVolume: return "volume";
+    case DatasetType::kBookmark: return "bookmark";
+  }
+  return "unknown";
+}
 
 struct DatasetInfo {
   std::string name;  // "tank/home", "tank/home@snap"

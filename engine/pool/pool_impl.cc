@@ -9,29 +9,7 @@
 
 namespace fzfs {
 
-const char* to_string(DatasetType t) {
-  switch (t) {
-    case DatasetType::kFilesystem: return "filesystem";
-    case DatasetType::kSnapshot: return "snapshot";
-    case DatasetType::kVolume: return "volume";
-    case DatasetType::kBookmark: return "bookmark";
-  }
-  return "unknown";
-}
-
 namespace {
-
-std::string state_name(VdevState s) {
-  switch (s) {
-    case VdevState::kOnline: return "ONLINE";
-    case VdevState::kDegraded: return "DEGRADED";
-    case VdevState::kFaulted: return "FAULTED";
-    case VdevState::kUnavail: return "UNAVAIL";
-    case VdevState::kOffline: return "OFFLINE";
-    case VdevState::kRemoved: return "REMOVED";
-  }
-  return "UNKNOWN";
-}
 
 Result<PoolCandidate> find_candidate(const ImportOptions& opts) {
   auto pools = group_pools(scan_devices(opts.search_dirs));
@@ -53,24 +31,7 @@ VdevStatusNode probe_status(const PoolCandidate& c, std::string* state) {
     auto dev = open_file_device(d.path, false, false);
     leaves.push_back(LeafDevice{d.guid, d.path, dev.ok() ? std::shared_ptr<BlockDevice>(std::move(*dev)) : nullptr});
   }
-  NvList root;
-  root.add_string("type", "root");
-  root.add_u64("id", 0);
-  root.add_u64("guid", c.guid);
-  std::vector<NvList> tops;
-  for (uint64_t id = 0; id < c.top_count; id++) {
-    if (!c.top_trees[id].pairs().empty()) {
-      tops.push_back(c.top_trees[id]);
-    } else {
-      NvList m;
-      m.add_string("type", "missing");
-      m.add_u64("id", id);
-      m.add_u64("guid", 0);
-      tops.push_back(std::move(m));
-    }
-  }
-  root.add_nvlist_array("children", std::move(tops));
-  auto tree = build_vdev_tree(root, leaves);
+  auto tree = build_vdev_tree(root_vdev_config(c), leaves);
   if (!tree.ok()) {
     *state = "UNAVAIL";
     return VdevStatusNode{c.name, "UNAVAIL", 0, 0, 0, {}};
@@ -105,7 +66,7 @@ VdevStatusNode vdev_status(const Vdev& v, const std::string& pool_name) {
     n.note = "was " + n.name;
     n.name = std::to_string(v.guid);
   }
-  n.state = state_name(v.state());
+  n.state = to_string(v.state());
   n.read_errors = v.counters.read_errors.load();
   n.write_errors = v.counters.write_errors.load();
   n.cksum_errors = v.counters.cksum_errors.load();
@@ -273,7 +234,7 @@ std::map<std::string, PropValue> PoolImpl::properties() {
 
 VdevStatusNode PoolImpl::status() { return vdev_status(*spa_->root(), name()); }
 
-std::string PoolImpl::health() { return state_name(spa_->root()->state()); }
+std::string PoolImpl::health() { return to_string(spa_->root()->state()); }
 
 namespace {
 

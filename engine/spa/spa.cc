@@ -59,16 +59,10 @@ std::optional<FoundDevice> probe_device(const std::string& path) {
   found.pool_guid = *found.config.get_u64("pool_guid");
   found.guid = found.config.get_u64("guid").value_or(0);
   found.top_guid = found.config.get_u64("top_guid").value_or(0);
-  const uint64_t slot = uberblock_slot_size(label_ashift(found.config));
+  const uint64_t ashift = label_ashift(found.config);
   for (const VdevLabel& l : labels) {
-    for (uint64_t off = 0; off + slot <= l.ring.size(); off += slot) {
-      auto ub = Uberblock::parse(std::span(l.ring).subspan(off, slot), l.ring_offset + off);
-      if (!ub) continue;
-      ub->device = path;
-      ub->label = l.index;
-      ub->slot = static_cast<int>(off / slot);
-      found.uberblocks.push_back(*ub);
-    }
+    for (auto& ub : uberblocks_in_ring(l.ring, l.ring_offset, ashift, path, l.index))
+      found.uberblocks.push_back(std::move(ub));
   }
   return found;
 }
@@ -142,6 +136,28 @@ std::vector<PoolCandidate> group_pools(std::vector<FoundDevice> devices) {
   return out;
 }
 
+NvList root_vdev_config(const PoolCandidate& cand) {
+  NvList root;
+  root.add_string("type", "root");
+  root.add_string("name", cand.name);
+  root.add_u64("id", 0);
+  root.add_u64("guid", cand.guid);
+  std::vector<NvList> tops;
+  for (uint64_t id = 0; id < cand.top_count; id++) {
+    if (!cand.top_trees[id].pairs().empty()) {
+      tops.push_back(cand.top_trees[id]);
+    } else {
+      NvList missing;
+      missing.add_string("type", "missing");
+      missing.add_u64("id", id);
+      missing.add_u64("guid", 0);
+      tops.push_back(std::move(missing));
+    }
+  }
+  root.add_nvlist_array("children", std::move(tops));
+  return root;
+}
+
 Result<std::unique_ptr<Spa>> Spa::open(const PoolCandidate& cand, bool writable) {
   auto spa = std::make_unique<Spa>();
   spa->name_ = cand.name;
@@ -165,25 +181,7 @@ Result<std::unique_ptr<Spa>> Spa::open(const PoolCandidate& cand, bool writable)
     for (const auto& ub : d.uberblocks) spa->uberblocks_.push_back(ub);
   }
 
-  // The root is not stored in labels: synthesize it from the top-level trees.
-  NvList root;
-  root.add_string("type", "root");
-  root.add_u64("id", 0);
-  root.add_u64("guid", cand.guid);
-  std::vector<NvList> tops;
-  for (uint64_t id = 0; id < cand.top_count; id++) {
-    if (!cand.top_trees[id].pairs().empty()) {
-      tops.push_back(cand.top_trees[id]);
-    } else {
-      NvList missing;
-      missing.add_string("type", "missing");
-      missing.add_u64("id", id);
-      missing.add_u64("guid", 0);
-      tops.push_back(std::move(missing));
-    }
-  }
-  root.add_nvlist_array("children", std::move(tops));
-  auto tree = build_vdev_tree(root, spa->leaves_);
+  auto tree = build_vdev_tree(root_vdev_config(cand), spa->leaves_);
   if (!tree.ok()) return std::move(tree).error().context("pool {}: vdev tree", cand.name);
   spa->root_ = std::move(*tree);
   spa->reader_ = std::make_unique<BlockReader>(spa->root_.get(), 256ULL << 20);

@@ -54,6 +54,10 @@ std::vector<FoundDevice> scan_devices(const std::vector<std::string>& paths);
 // Groups found devices by pool guid.
 std::vector<PoolCandidate> group_pools(std::vector<FoundDevice> devices);
 
+// The root of the vdev tree is not stored in labels: it is built from the top-level
+// trees the devices carry (a "missing" placeholder where none was found).
+NvList root_vdev_config(const PoolCandidate& cand);
+
 // An open pool's physical side: devices, vdev tree, block reader, uberblocks.
 class Spa {
  public:

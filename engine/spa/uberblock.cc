@@ -12,6 +12,21 @@ uint64_t uberblock_slot_size(uint64_t ashift) {
   return 1ULL << std::clamp<uint64_t>(ashift, 10, 13);
 }
 
+std::vector<Uberblock> uberblocks_in_ring(std::span<const uint8_t> ring, uint64_t ring_offset,
+                                          uint64_t ashift, const std::string& device, int label) {
+  std::vector<Uberblock> out;
+  const uint64_t slot = uberblock_slot_size(ashift);
+  for (uint64_t off = 0; off + slot <= ring.size(); off += slot) {
+    auto ub = Uberblock::parse(ring.subspan(off, slot), ring_offset + off);
+    if (!ub) continue;
+    ub->device = device;
+    ub->label = label;
+    ub->slot = static_cast<int>(off / slot);
+    out.push_back(*ub);
+  }
+  return out;
+}
+
 std::optional<Uberblock> Uberblock::parse(std::span<const uint8_t> slot, uint64_t slot_offset) {
   if (slot.size() < 1024) return std::nullopt;
   bool little;

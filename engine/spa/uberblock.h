@@ -20,6 +20,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "engine/zio/blkptr.h"
 
@@ -51,5 +52,10 @@ struct Uberblock {
 };
 
 uint64_t uberblock_slot_size(uint64_t ashift);
+
+// Every valid uberblock in one label's ring (`ring_offset`: the ring's byte offset on
+// the device, `ashift` of its top-level vdev), with label index, slot and device set.
+std::vector<Uberblock> uberblocks_in_ring(std::span<const uint8_t> ring, uint64_t ring_offset,
+                                          uint64_t ashift, const std::string& device, int label);
 
 }  // namespace fzfs

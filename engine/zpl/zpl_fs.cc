@@ -83,15 +83,32 @@ Result<std::shared_ptr<ZplFs>> ZplFs::open(std::shared_ptr<Objset> os, std::stri
       FZ_TRY(lay, open_zap(*fs->os_, *l, &lod));
     }
     auto sreg = SaRegistry::from_zaps(reg ? &*reg : nullptr, lay ? &*lay : nullptr);
-    if (!sreg.ok()) return std::move(sreg).error().context("{}: SA registry", fs->name_);
+    if (!sreg.ok()) return std::move(sreg).error().context("SA registry");
     fs->sa_reg_ = std::move(*sreg);
   }
   return fs;
 }
 
+Result<std::shared_ptr<const ZplFs::OpenDir>> ZplFs::open_dir(const Znode& z) const {
+  constexpr size_t kMaxOpenDirs = 1024;
+  {
+    std::lock_guard<std::mutex> g(dirs_mu_);
+    if (auto it = dirs_.find(z.dn.object); it != dirs_.end()) return it->second;
+  }
+  auto d = std::make_shared<OpenDir>();
+  d->data = os_->object_data(z.dn);
+  auto zap = ZapReader::open(*d->data);
+  if (!zap.ok()) return std::move(zap).error().context("{}: directory {}", name_, z.dn.object);
+  d->zap = std::move(*zap);
+  std::lock_guard<std::mutex> g(dirs_mu_);
+  if (dirs_.size() >= kMaxOpenDirs) dirs_.clear();  // crude bound; re-opening is cheap enough
+  dirs_[z.dn.object] = d;
+  return std::shared_ptr<const OpenDir>(d);
+}
+
 Result<ZplFs::Znode> ZplFs::znode(uint64_t obj) const {
   auto dn = os_->dnode(obj);
-  if (!dn.ok()) return std::move(dn).error().context("{}: object {}", name_, obj);
+  if (!dn.ok()) return std::move(dn).error().context("{}", name_);
   Znode z;
   z.dn = std::move(*dn);
   if (z.dn.bonustype == kOtZnode) {
@@ -157,9 +174,8 @@ Result<uint64_t> ZplFs::lookup(uint64_t dir, std::string_view name) {
     auto p = z.sa.u64("ZPL_PARENT");
     return p.ok() ? *p : dir;
   }
-  auto od = os_->object_data(z.dn);
-  FZ_TRY(ZapReader zap, ZapReader::open(*od));
-  FZ_TRY(auto e, zap.lookup(name));
+  FZ_TRY(auto dir_zap, open_dir(z));
+  FZ_TRY(auto e, dir_zap->zap->lookup(name));
   if (!e || e->ints.empty()) return make_error(ENOENT, "{}: no entry '{}' in directory {}", name_, name, dir);
   return e->ints[0] & kDirentObjMask;
 }
@@ -174,18 +190,16 @@ Status ZplFs::readdir(uint64_t dir, uint64_t cookie, const std::function<bool(co
     auto p = z.sa.u64("ZPL_PARENT");
     if (!emit(DirEntry{"..", p.ok() ? *p : dir, DT_DIR, 2})) return Status::Ok();
   }
-  auto od = os_->object_data(z.dn);
-  FZ_TRY(ZapReader zap, ZapReader::open(*od));
+  FZ_TRY(auto dir_zap, open_dir(z));
   uint64_t index = 0;
-  Status inner = Status::Ok();
-  FZ_CHECK(zap.list([&](const ZapEntry& e) {
+  FZ_CHECK(dir_zap->zap->list([&](const ZapEntry& e) {
     uint64_t pos = 3 + index++;
     if (pos <= cookie) return true;
     if (e.ints.empty()) return true;
     uint64_t v = e.ints[0];
     return emit(DirEntry{e.name, v & kDirentObjMask, static_cast<uint32_t>(v >> 60), pos});
   }));
-  return inner;
+  return Status::Ok();
 }
 
 Result<size_t> ZplFs::read(uint64_t obj, uint64_t offset, std::span<uint8_t> out) {
@@ -195,7 +209,7 @@ Result<size_t> ZplFs::read(uint64_t obj, uint64_t offset, std::span<uint8_t> out
   if (offset >= fsize) return size_t{0};
   size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), fsize - offset));
   Status s = os_->read(z.dn, offset, out.subspan(0, n));
-  if (!s.ok()) return std::move(s.error()).context("{}: object {} offset {}", name_, obj, offset);
+  if (!s.ok()) return std::move(s.error()).context("{}: offset {}", name_, offset);
   return n;
 }
 

@@ -10,6 +10,9 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
 #include <string>
 
 #include "engine/dmu/objset.h"
@@ -57,6 +60,13 @@ class ZplFs final : public Filesystem {
     bool legacy = false;  // znode_phys rather than SA
   };
   ZplFs() = default;
+  // A directory's ZAP, opened once: lookups from FUSE come one entry at a time, and
+  // opening a micro ZAP parses all of it. The pool is read-only, so nothing goes stale.
+  struct OpenDir {
+    std::unique_ptr<ObjectData> data;
+    std::optional<ZapReader> zap;
+  };
+  Result<std::shared_ptr<const OpenDir>> open_dir(const Znode& z) const;
   Result<Znode> znode(uint64_t obj) const;
   Result<Attr> attr_of(const Znode& z) const;
   Result<std::vector<ZapEntry>> xattr_dir_entries(const Znode& z) const;
@@ -67,6 +77,8 @@ class ZplFs final : public Filesystem {
   ZplMaster master_;
   SaRegistry sa_reg_;
   std::function<FsStat()> statfs_source_;
+  mutable std::mutex dirs_mu_;
+  mutable std::unordered_map<uint64_t, std::shared_ptr<const OpenDir>> dirs_;
 };
 
 }  // namespace fzfs

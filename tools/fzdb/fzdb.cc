@@ -58,23 +58,17 @@ int dump_labels(const std::string& path, bool show_ub) {
     fmt::print("{}", l.config->to_string(8));
     uint64_t ashift = 9;
     if (const NvList* t = l.config->get_nvlist("vdev_tree")) ashift = t->get_u64("ashift").value_or(9);
-    uint64_t slot = uberblock_slot_size(ashift);
-    int count = 0;
+    const uint64_t slot = uberblock_slot_size(ashift);
+    auto ubs = uberblocks_in_ring(l.ring, l.ring_offset, ashift, path, l.index);
     std::optional<Uberblock> best;
-    for (uint64_t off = 0; off + slot <= l.ring.size(); off += slot) {
-      auto ub = Uberblock::parse(std::span(l.ring).subspan(off, slot), l.ring_offset + off);
-      if (!ub) continue;
-      ub->device = path;
-      ub->label = l.index;
-      ub->slot = static_cast<int>(off / slot);
-      count++;
-      if (!best || ub->better_than(*best)) best = ub;
+    for (const Uberblock& ub : ubs) {
+      if (!best || ub.better_than(*best)) best = ub;
       if (show_ub) {
-        fmt::print("    uberblock slot {}:\n", ub->slot);
-        print_uberblock(*ub, "        ");
+        fmt::print("    uberblock slot {}:\n", ub.slot);
+        print_uberblock(ub, "        ");
       }
     }
-    fmt::print("    uberblock ring: {} valid of {} slots of {} bytes; newest txg {}\n", count,
+    fmt::print("    uberblock ring: {} valid of {} slots of {} bytes; newest txg {}\n", ubs.size(),
                kUberblockRingSize / slot, slot, best ? best->txg : 0);
   }
   return good > 0 ? 0 : 1;
