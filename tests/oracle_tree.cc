@@ -203,7 +203,7 @@ std::vector<std::string> compare_model(const Model& want, const Observation& got
     field(out, p, "uid", w.uid, g.uid);
     field(out, p, "gid", w.gid, g.gid);
     if (w.nlink) field(out, p, "nlink", *w.nlink, g.nlink);
-    if (w.mtime) field(out, p, "mtime", *w.mtime * 1000000000LL, g.mtime_ns);
+    if (w.mtime) field(out, p, "mtime", static_cast<int64_t>(*w.mtime * 1000000000LL), g.mtime_ns);
     if (S_ISREG(w.mode) || S_ISLNK(w.mode)) field(out, p, "size", w.size, g.size);
     if (S_ISREG(w.mode) && !w.sparse) field(out, p, "sha256", sha256_hex(w.content), g.sha256);
     if (S_ISLNK(w.mode)) field(out, p, "target", w.target, g.target);

@@ -172,6 +172,9 @@ std::string tool_path(const std::string& name) {
 #ifdef FZFS_FZFS_BIN
   if (name == "fzfs") built = FZFS_FZFS_BIN;
 #endif
+#ifdef FZFS_FZDB_BIN
+  if (name == "fzdb") built = FZFS_FZDB_BIN;
+#endif
   if (is_executable(built)) return built;
   const char* path = std::getenv("PATH");
   std::istringstream dirs(path != nullptr ? path : "");

@@ -106,7 +106,7 @@ void write_base(TreeWriter& w) {
   // Data at 0, 1 GiB, 10 GiB and 100 GiB: several levels of indirect blocks, and holes
   // at every level in between; the file ends in a hole.
   std::vector<std::pair<uint64_t, std::string>> extents;
-  for (uint64_t at : {0ull, kGiB, 10 * kGiB, 100 * kGiB}) {
+  for (uint64_t at : {uint64_t{0}, kGiB, 10 * kGiB, 100 * kGiB}) {
     extents.emplace_back(at, random_bytes("sparse@" + std::to_string(at), 8192));
   }
   w.sparse("files/sparse", extents, 100 * kGiB + (1 << 20), 0600);

@@ -91,8 +91,10 @@ std::string bonus_summary(const Dnode& dn) {
                        d->guid, d->bp.to_string());
   }
   if (dn.bonustype == kOtZnode || dn.bonustype == kOtSa) {
-    return fmt::format("znode/SA bonus of {} bytes (use a dataset to decode it)", dn.bonus.size());
+    return fmt::format("{} of {} bytes; its attributes:", dn.bonustype == kOtSa ? "system attributes" : "znode_phys",
+                       dn.bonus.size());
   }
+  if (dn.bonus.empty()) return "none";
   return fmt::format("bonus type {} ({}), {} bytes", dn.bonustype, dmu_type_name(dn.bonustype), dn.bonus.size());
 }
 
@@ -152,7 +154,11 @@ void dump_object(const Objset& os, uint64_t obj, int detail, const SaRegistry* s
   }
   if (detail >= 3) {
     fmt::print("          block tree ({} levels, maxblkid {}):\n", dn->nlevels, dn->maxblkid);
-    for (const Blkptr& bp : dn->blkptr) dump_block_tree(os, bp, 0, 0);
+    for (size_t i = 0; i < dn->blkptr.size(); i++) {
+      const Blkptr& bp = dn->blkptr[i];
+      if (i > 0 && bp.is_hole() && bp.birth == 0) continue;  // a slot never used
+      dump_block_tree(os, bp, 0, 0);
+    }
     if (dn->spill) fmt::print("          spill: {}\n", dn->spill->to_string());
   }
 }
