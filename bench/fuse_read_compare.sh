@@ -55,6 +55,10 @@ fio_read() {
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+# One zfs-fuse per machine: tests that start it take the same lock.
+exec 9>/tmp/fzfs-zfs-fuse.lock
+flock 9
+
 mkdir -p "$WORK/dev" "$WORK/mnt" "$FZFS_RUNDIR"
 truncate -s 2G "$WORK/dev/disk0"
 head -c "${SIZE_MB}M" /dev/urandom >"$WORK/raw.bin"
