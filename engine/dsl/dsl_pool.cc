@@ -15,6 +15,9 @@ constexpr int kMaxDepth = 256;  // dataset nesting deeper than this is a loop or
 }  // namespace
 
 bool feature_supported_for_read(const std::string& guid) {
+  // Left out on purpose, so such pools are refused up front instead of failing block
+  // by block: encryption, skein/edonr/blake3 checksums, device_removal (indirect vdevs),
+  // draid, redacted_datasets, raidz_expansion.
   static const std::set<std::string> kSupported = {
       "com.delphix:async_destroy",       "com.delphix:empty_bpobj",
       "org.illumos:lz4_compress",        "com.joyent:multi_vdev_crash_dump",
@@ -31,8 +34,8 @@ bool feature_supported_for_read(const std::string& guid) {
       "com.delphix:livelist",            "org.openzfs:device_rebuild",
       "org.freebsd:zstd_compress",       "org.openzfs:zilsaxattr",
       "com.delphix:head_errlog",         "com.fudosecurity:block_cloning",
-      "org.openzfs:blake3",              "com.klarasystems:vdev_zaps_v2",
-      "com.delphix:device_removal",      "org.openzfs:longname",
+      "org.illumos:sha512",              "com.klarasystems:vdev_zaps_v2",
+      "org.openzfs:longname",
       "com.klarasystems:fast_dedup",     "org.openzfs:large_microzap",
   };
   return kSupported.count(guid) != 0;
