@@ -61,7 +61,8 @@ std::string ZfsFuse::acquire_lock() {
   // O_CLOEXEC: the daemon must not inherit the lock and keep it after we stopped it.
   lock_fd_ = open(kLockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
   if (lock_fd_ < 0) return std::string("open ") + kLockFile + ": " + strerror(errno);
-  auto deadline = Clock::now() + kLockWait;
+  auto began = Clock::now();
+  auto deadline = began + kLockWait;
   while (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) {
       std::string why = std::string("flock ") + kLockFile + ": " + strerror(errno);
@@ -74,6 +75,7 @@ std::string ZfsFuse::acquire_lock() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
+  lock_waited_ = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began);
   return "";
 }
 

@@ -35,6 +35,8 @@ class ZfsFuse {
   // Stops the daemon (if ours is running) and releases the lock. "" or a complaint.
   std::string stop();
   bool running() const { return pid_ > 0; }
+  // How long start() waited for another user of zfs-fuse to finish.
+  std::chrono::milliseconds lock_waited() const { return lock_waited_; }
 
   CommandResult zpool(const std::vector<std::string>& args,
                       std::chrono::seconds timeout = std::chrono::seconds(120));
@@ -50,6 +52,7 @@ class ZfsFuse {
   std::string scratch_, pidfile_;
   int lock_fd_ = -1;
   pid_t pid_ = 0;
+  std::chrono::milliseconds lock_waited_{0};
 };
 
 }  // namespace fzfs::test

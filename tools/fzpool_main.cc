@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "tools/cli_common.h"
@@ -67,12 +68,15 @@ int import_pool(const ImportArgs& a, const PoolBackend& backend) {
     print_error("cannot import '{}': importing under a new name is not supported", a.pool);
     return kExitError;
   }
+  // The daemon works from "/": relative -d and -R paths must mean what they meant here.
+  auto absolute = [](const std::string& p) { return p.empty() ? p : std::filesystem::absolute(p).string(); };
   DaemonConfig cfg;
   cfg.import.search_dirs = a.dirs.empty() ? std::vector<std::string>{"/dev"} : a.dirs;
+  for (auto& d : cfg.import.search_dirs) d = absolute(d);
   cfg.import.pool = a.pool;
   cfg.import.readonly = true;
   cfg.import.force = a.force;
-  cfg.altroot = a.altroot;
+  cfg.altroot = absolute(a.altroot);
   cfg.mount = !a.no_mount;
   return start_pool_daemon(cfg, backend.import);
 }
