@@ -23,18 +23,6 @@ Result<ZapReader> open_zap(const Objset& os, uint64_t obj, std::unique_ptr<Objec
   return ZapReader::open(**holder);
 }
 
-// ZPL_RDEV is each writer's own dev_t, so the encoding is guessed from the value:
-//   Solaris, illumos, FreeBSD: major << 32 | minor            (>= 2^32 for any major)
-//   OpenZFS on Linux: the kernel's dev_t, major << 20 | minor  (2^20 .. 2^32)
-//   zfs-fuse: the 32-bit dev_t FUSE hands over: minor bits 0-7, major bits 8-19,
-//             minor bits 8+ from bit 20 on                      (< 2^20 if minor < 256)
-// Major 0 (unnamed devices) cannot be mknod'ed usefully, which keeps the ranges apart;
-// a zfs-fuse node with a minor above 255 is read as a Linux one (indistinguishable).
-dev_t device_number(uint64_t raw) {
-  if (raw >> 32 != 0) return makedev(static_cast<unsigned>(raw >> 32), static_cast<unsigned>(raw & 0xffffffffu));
-  if (raw >> 20 != 0) return makedev(static_cast<unsigned>(raw >> 20), static_cast<unsigned>(raw & 0xfffffu));
-  return makedev(static_cast<unsigned>((raw >> 8) & 0xfffu), static_cast<unsigned>(raw & 0xffu));
-}
 
 Timespec ts(const SaAttrs& sa, const char* name) {
   auto v = sa.u64_array(name);
@@ -54,6 +42,12 @@ std::string linux_xattr_name(const std::string& stored) {
 }
 
 }  // namespace
+
+dev_t zpl_device_number(uint64_t raw) {
+  if (raw >> 32 != 0) return makedev(static_cast<unsigned>(raw >> 32), static_cast<unsigned>(raw & 0xffffffffu));
+  if (raw >> 20 != 0) return makedev(static_cast<unsigned>(raw >> 20), static_cast<unsigned>(raw & 0xfffffu));
+  return makedev(static_cast<unsigned>((raw >> 8) & 0xfffu), static_cast<unsigned>(raw & 0xffu));
+}
 
 Result<ZplMaster> ZplFs::read_master(const Objset& os) {
   std::unique_ptr<ObjectData> od;
@@ -163,7 +157,7 @@ Result<Attr> ZplFs::attr_of(const Znode& z) const {
   auto gen = z.sa.u64("ZPL_GEN");
   a.gen = gen.ok() ? *gen : 0;
   auto rdev = z.sa.u64("ZPL_RDEV");
-  if (rdev.ok() && (S_ISCHR(a.mode) || S_ISBLK(a.mode))) a.rdev = device_number(*rdev);
+  if (rdev.ok() && (S_ISCHR(a.mode) || S_ISBLK(a.mode))) a.rdev = zpl_device_number(*rdev);
   a.atime = ts(z.sa, "ZPL_ATIME");
   a.mtime = ts(z.sa, "ZPL_MTIME");
   a.ctime = ts(z.sa, "ZPL_CTIME");

@@ -8,6 +8,8 @@
 //   A directory's data is a ZAP: name -> (DT type << 60) | object number.
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -28,6 +30,15 @@ struct ZplMaster {
   uint64_t sa_attrs = 0;
   uint64_t normalization = 0, utf8only = 0, casesensitivity = 0;
 };
+
+// ZPL_RDEV is each writer's own dev_t, so the encoding is guessed from the value:
+//   Solaris, illumos, FreeBSD: major << 32 | minor            (>= 2^32 for any major)
+//   OpenZFS on Linux: the kernel's dev_t, major << 20 | minor  (2^20 .. 2^32)
+//   zfs-fuse: the 32-bit dev_t FUSE hands over: minor bits 0-7, major bits 8-19,
+//             minor bits 8+ from bit 20 on                      (< 2^20 if minor < 256)
+// Major 0 (unnamed devices) cannot be mknod'ed usefully, which keeps the ranges apart;
+// a zfs-fuse node with a minor above 255 is read as a Linux one (indistinguishable).
+dev_t zpl_device_number(uint64_t raw);
 
 class ZplFs final : public Filesystem {
  public:
