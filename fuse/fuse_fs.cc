@@ -179,4 +179,22 @@ Result<std::vector<uint8_t>> FuseFs::getxattr(uint64_t id, std::string_view name
 
 Result<FsStat> FuseFs::statfs() { return live_->statfs(); }
 
+uint64_t FuseFs::open_handle(std::vector<Listed> listing) {
+  std::lock_guard<std::mutex> g(handles_mu_);
+  uint64_t fh = next_handle_++;
+  handles_[fh] = std::make_unique<const std::vector<Listed>>(std::move(listing));
+  return fh;
+}
+
+const std::vector<Listed>* FuseFs::handle(uint64_t fh) {
+  std::lock_guard<std::mutex> g(handles_mu_);
+  auto it = handles_.find(fh);
+  return it == handles_.end() ? nullptr : it->second.get();
+}
+
+void FuseFs::close_handle(uint64_t fh) {
+  std::lock_guard<std::mutex> g(handles_mu_);
+  handles_.erase(fh);
+}
+
 }  // namespace fzfs::fuse

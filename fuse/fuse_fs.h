@@ -7,10 +7,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/pool/filesystem.h"
@@ -56,6 +58,13 @@ class FuseFs {
   Result<std::vector<uint8_t>> getxattr(uint64_t id, std::string_view name);
   Result<FsStat> statfs();
 
+  // Directory handles: the listing taken at opendir, kept so offsets stay stable across
+  // readdir calls. Owned here, so listings the kernel never released (a mount torn down
+  // with directories open) are freed with the file system.
+  uint64_t open_handle(std::vector<Listed> listing);
+  const std::vector<Listed>* handle(uint64_t fh);
+  void close_handle(uint64_t fh);
+
  private:
   struct Object {
     std::shared_ptr<Filesystem> fs;  // null for .zfs and .zfs/snapshot
@@ -75,6 +84,9 @@ class FuseFs {
   std::shared_mutex mu_;  // guards trees_ and snap_trees_
   std::vector<std::shared_ptr<Filesystem>> trees_;  // [0] is the live file system
   std::map<std::string, uint32_t, std::less<>> snap_trees_;
+  std::mutex handles_mu_;
+  uint64_t next_handle_ = 1;
+  std::unordered_map<uint64_t, std::unique_ptr<const std::vector<Listed>>> handles_;
 };
 
 }  // namespace fzfs::fuse

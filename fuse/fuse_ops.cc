@@ -154,32 +154,26 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
 
 void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, 0); }
 
-// A directory handle keeps the listing taken at opendir, so offsets stay stable across
-// readdir calls however the caller pages through it.
-struct DirHandle {
-  std::vector<Listed> entries;
-};
-
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto r = fs_of(req).list(ino);
   if (!r.ok()) return reply_error(req, r.error());
-  auto* h = new (std::nothrow) DirHandle{std::move(*r)};
-  if (!h) return (void)fuse_reply_err(req, ENOMEM);
-  fi->fh = reinterpret_cast<uint64_t>(h);
+  fi->fh = fs_of(req).open_handle(std::move(*r));
   fi->cache_readdir = 1;  // listings never change
   fi->keep_cache = 1;
-  if (fuse_reply_open(req, fi) != 0) delete h;  // the request was interrupted
+  if (fuse_reply_open(req, fi) != 0) fs_of(req).close_handle(fi->fh);  // interrupted
 }
 
 void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-  delete reinterpret_cast<DirHandle*>(fi->fh);
+  fs_of(req).close_handle(fi->fh);
   fuse_reply_err(req, 0);
 }
 
 bool is_dot(const std::string& n) { return n == "." || n == ".."; }
 
 void do_readdir(fuse_req_t req, size_t size, off_t off, fuse_file_info* fi, bool plus) {
-  const auto& entries = reinterpret_cast<DirHandle*>(fi->fh)->entries;
+  const std::vector<Listed>* listing = fs_of(req).handle(fi->fh);
+  if (!listing) return (void)fuse_reply_err(req, EBADF);
+  const auto& entries = *listing;
   std::string buf(size, '\0');
   size_t used = 0;
   for (size_t i = off < 0 ? 0 : static_cast<size_t>(off); i < entries.size(); i++) {
