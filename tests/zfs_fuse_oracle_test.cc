@@ -366,7 +366,7 @@ TEST_P(ZfsFuseOracleTest, WrittenByZfsFuseReadByFzfs) {
   names.push_back(fs + "@before");
   names.push_back(fs + "@after");
   std::sort(names.begin(), names.end());
-  CommandResult oracle_list = zf_->zfs({"list", "-H", "-t", "all", "-o", "name"});
+  CommandResult oracle_list = zf_->zfs({"list", "-H", "-t", "all", "-o", "name", "-r", pool_});
   ASSERT_TRUE(oracle_list.ok()) << oracle_list.describe();
   std::vector<std::string> oracle_names = lines_of(oracle_list.out);
   {
@@ -390,7 +390,7 @@ TEST_P(ZfsFuseOracleTest, WrittenByZfsFuseReadByFzfs) {
   CommandResult imp = ws_->import_readonly(pool_);
   ASSERT_TRUE(imp.ok()) << imp.describe();
 
-  CommandResult list = ws_->fzfs({"list", "-H", "-t", "all", "-o", "name"});
+  CommandResult list = ws_->fzfs({"list", "-H", "-t", "all", "-o", "name", "-r", pool_});
   ASSERT_TRUE(list.ok()) << list.describe();
   std::vector<std::string> got = lines_of(list.out);
   std::vector<std::string> got_sorted = got;
