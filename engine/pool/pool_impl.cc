@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "engine/dsl/dsl_props.h"
-#include "engine/util/byteorder.h"
+#include "engine/pool/pool_space.h"
 #include "engine/util/nicenum.h"
 #include "engine/zpl/zpl_fs.h"
 
@@ -136,36 +136,12 @@ Result<std::unique_ptr<PoolImpl>> PoolImpl::open(const PoolCandidate& cand, cons
 
 uint64_t PoolImpl::allocated_bytes() {
   if (allocated_) return *allocated_;
-  // Each top-level vdev lists its metaslabs' space maps; a space map's bonus records
-  // how many bytes it has allocated (smp_alloc at offset 16).
-  uint64_t total = 0;
-  std::vector<NvList> tops;
-  if (const NvList* vt = dsl_->mos_config().get_nvlist("vdev_tree")) {
-    if (auto* ch = vt->get_nvlist_array("children")) tops = *ch;
-  }
-  if (tops.empty()) {
-    if (const NvList* vt = spa_->config().get_nvlist("vdev_tree")) tops.push_back(*vt);
-  }
-  for (const NvList& t : tops) {
-    uint64_t array = t.get_u64("metaslab_array").value_or(0);
-    uint64_t shift = t.get_u64("metaslab_shift").value_or(0);
-    uint64_t asize = t.get_u64("asize").value_or(0);
-    if (array == 0 || shift == 0 || shift > 40) continue;
-    uint64_t count = std::min<uint64_t>(asize >> shift, 1u << 20);
-    auto dn = dsl_->mos().dnode(array);
-    if (!dn.ok()) continue;
-    std::vector<uint8_t> ids(count * 8);
-    if (!dsl_->mos().read(*dn, 0, ids).ok()) continue;
-    for (uint64_t i = 0; i < count; i++) {
-      uint64_t sm = load_order<uint64_t>(&ids[i * 8], dn->little);
-      if (sm == 0) continue;
-      auto smdn = dsl_->mos().dnode(sm);
-      if (!smdn.ok() || smdn->bonus.size() < 24) continue;
-      total += load_order<uint64_t>(smdn->bonus.data() + 16, smdn->little);
-    }
-  }
-  allocated_ = total;
-  return total;
+  // Replaying the space maps (and any log space maps, whose entries the maps' own
+  // smp_alloc counts do not include yet) gives what is allocated now. A pool whose maps
+  // cannot be read reports 0 rather than failing `zpool list`.
+  auto space = load_pool_space(*dsl_);
+  allocated_ = space.ok() ? space->replayed_total : 0;
+  return *allocated_;
 }
 
 uint64_t PoolImpl::deflated_space() {

@@ -98,8 +98,7 @@ Result<std::vector<uint8_t>> BlockReader::read_dva(const Blkptr& bp, const Dva& 
 // A gang block stands in for a block that could not be allocated in one piece: its DVA
 // points to a 512-byte header holding up to three block pointers whose data, laid end to
 // end, is the block's physical data. The header carries its own embedded checksum.
-Result<std::vector<uint8_t>> BlockReader::read_gang(const Blkptr& bp, const Dva& dva, int depth) {
-  if (depth >= kMaxGangDepth) return make_error(EIO, "gang blocks nested deeper than {}", kMaxGangDepth);
+Result<std::vector<Blkptr>> BlockReader::gang_children(const Blkptr& bp, const Dva& dva) {
   uint64_t vd = dva.vdev();
   if (vd >= root_->children.size()) return make_error(EIO, "gang DVA {} names a vdev that does not exist", dva.to_string());
   Vdev* top = root_->children[vd].get();
@@ -119,11 +118,21 @@ Result<std::vector<uint8_t>> BlockReader::read_gang(const Blkptr& bp, const Dva&
   bool little = load<uint64_t>(&hdr[kGangHeaderSize - 40]) == (kHostLittle ? kZecMagic : bswap(kZecMagic))
                     ? kHostLittle
                     : !kHostLittle;
-  std::vector<uint8_t> data;
-  data.reserve(bp.psize());
+  std::vector<Blkptr> children;
   for (int i = 0; i < kGangHeaderPtrs; i++) {
     Blkptr child = Blkptr::decode(&hdr[i * kBlkptrSize], little);
     if (child.is_hole() && child.birth == 0) continue;
+    children.push_back(child);
+  }
+  return children;
+}
+
+Result<std::vector<uint8_t>> BlockReader::read_gang(const Blkptr& bp, const Dva& dva, int depth) {
+  if (depth >= kMaxGangDepth) return make_error(EIO, "gang blocks nested deeper than {}", kMaxGangDepth);
+  FZ_TRY(std::vector<Blkptr> children, gang_children(bp, dva));
+  std::vector<uint8_t> data;
+  data.reserve(bp.psize());
+  for (const Blkptr& child : children) {
     FZ_TRY(std::vector<uint8_t> part, read_physical(child, depth + 1));
     if (data.size() + part.size() > bp.psize() + kGangHeaderSize)
       return make_error(EIO, "gang children exceed the block's size {}", bp.psize());

@@ -34,6 +34,10 @@ class BlockReader {
 
   BlockCache& cache() { return cache_; }
 
+  // The child block pointers of a gang DVA's header (holes left out), verified against
+  // the header's embedded checksum. For walkers that account for every allocated block.
+  Result<std::vector<Blkptr>> gang_children(const Blkptr& bp, const Dva& dva);
+
   // Tests and fuzzers turn verification off to feed damaged metadata to the parsers
   // above (which must then fail cleanly); a pool is never opened this way otherwise.
   void set_checksum_verification(bool on) { verify_checksums_ = on; }

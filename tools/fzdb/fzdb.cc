@@ -7,6 +7,7 @@
 //   fzdb -p DIR -d POOL[/DS[@S]]   the objects of a dataset (or of the MOS, for POOL)
 //   fzdb -p DIR -dd  ... [OBJ...]  ... with their bonus fields decoded
 //   fzdb -p DIR -ddd ... [OBJ...]  ... with every block pointer of their block trees
+//   fzdb -p DIR -b POOL            traverse every block and check it against the space maps
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -15,6 +16,7 @@
 
 #include "engine/dmu/dmu_types.h"
 #include "engine/dsl/dsl_phys.h"
+#include "engine/pool/block_check.h"
 #include "engine/pool/pool_impl.h"
 #include "engine/spa/uberblock.h"
 #include "engine/util/byteorder.h"
@@ -233,6 +235,38 @@ int dump_pool(PoolImpl& pool, bool config, bool ubs) {
   return 0;
 }
 
+void print_tally(const std::string& what, const BlockTally& t) {
+  fmt::print("    {:<28} {:>10} {:>14} {:>14} {:>14}\n", what, t.blocks, t.lsize, t.psize, t.asize);
+}
+
+int check_blocks(PoolImpl& pool, int verbosity) {
+  fmt::print("Traversing all blocks of pool {} to verify nothing leaked...\n\n", pool.name());
+  auto r = check_block_allocation(pool);
+  if (!r.ok()) {
+    fmt::print(stderr, "fzdb: {}\n", r.error().message());
+    return 1;
+  }
+  fmt::print("    {:<28} {:>10} {:>14} {:>14} {:>14}\n", "", "blocks", "logical", "physical", "allocated");
+  print_tally("total", r->total);
+  print_tally("pending frees (bpobjs)", r->pending_free);
+  if (verbosity > 1) {
+    for (const auto& [type, t] : r->by_type) print_tally(std::string(dmu_type_name(type)), t);
+  }
+  fmt::print("\n    objsets {}, dnodes {}, ZIL blocks {}, gang headers {}, embedded block pointers {}\n",
+             r->objsets, r->dnodes, r->zil_blocks, r->gang_headers, r->embedded);
+  fmt::print("    space maps: {} bytes allocated (sum of smp_alloc), {} after replay\n", r->space_map_alloc,
+             r->space_map_replayed);
+  if (r->log_space_maps > 0)
+    fmt::print("    log space maps: {}, {} unflushed entries applied (metaslab smp_alloc does not count them)\n",
+               r->log_space_maps, r->log_entries);
+  fmt::print("    claimed by blocks: {} bytes\n\n", r->claimed_bytes);
+  fmt::print("leaked: {} bytes in {} ranges\n", r->leaked_bytes, r->leaked_ranges);
+  fmt::print("referenced but not allocated: {} bytes in {} ranges\n", r->unallocated_bytes, r->unallocated_ranges);
+  fmt::print("double allocated: {} bytes in {} blocks\n", r->double_bytes, r->double_blocks);
+  for (const std::string& p : r->problems) fmt::print("    {}\n", p);
+  return r->clean() ? 0 : 1;
+}
+
 }  // namespace
 }  // namespace fzfs
 
@@ -243,10 +277,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> dirs;
   int detail = 0;
   bool config = false, ubs = false, exported = false;
+  int blocks = 0;
   std::vector<std::string> args;
   app.add_option("-l", label_dev, "print the labels of DEVICE");
   app.add_option("-p", dirs, "search DIR for the pool's devices (repeatable)")->allow_extra_args(false);
   app.add_flag("-d", detail, "dataset objects; repeat for more detail (-dd bonus, -ddd block trees)");
+  app.add_flag("-b", blocks, "traverse all blocks and check them against the space maps (-bb: by type)");
   app.add_flag("-C", config, "print the pool configuration");
   app.add_flag("-u", ubs, "print uberblocks");
   app.add_flag("-e", exported, "the pool is exported (accepted for zdb compatibility; fzdb always scans)");
@@ -278,6 +314,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (blocks > 0) return check_blocks(**pool, blocks);
   if (detail > 0) return dump_objset(**pool, target, detail, objects);
   return dump_pool(**pool, config, ubs);
 }
