@@ -33,16 +33,6 @@ namespace fs = std::filesystem;
 // ---------------------------------------------------------------------------------
 // Checks shared by the cases.
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string l;
-  while (std::getline(in, l)) {
-    if (!l.empty()) lines.push_back(l);
-  }
-  return lines;
-}
-
 void expect_dataset_names(PoolWorkspace& ws, const PoolManifest& m) {
   CommandResult r = ws.fzfs({"list", "-H", "-t", "all", "-o", "name"}, std::chrono::seconds(60));
   ASSERT_TRUE(r.ok()) << r.describe();

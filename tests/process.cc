@@ -121,4 +121,14 @@ CommandResult run_shell(const std::string& script, const CommandOptions& opts) {
   return run_command({"/bin/sh", "-c", script}, opts);
 }
 
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string l;
+  while (std::getline(in, l)) {
+    if (!l.empty()) lines.push_back(l);
+  }
+  return lines;
+}
+
 }  // namespace fzfs::test

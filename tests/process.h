@@ -35,4 +35,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandOpt
 // Runs `sh -c SCRIPT`, for the few places a shell pipeline is simplest.
 CommandResult run_shell(const std::string& script, const CommandOptions& opts);
 
+// The non-empty lines of a command's output.
+std::vector<std::string> lines_of(const std::string& text);
+
 }  // namespace fzfs::test

@@ -66,16 +66,6 @@ struct CheckedTree {
   Observation oracle;
 };
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string l;
-  while (std::getline(in, l)) {
-    if (!l.empty()) lines.push_back(l);
-  }
-  return lines;
-}
-
 std::string join(const std::vector<std::string>& lines) {
   std::string out;
   for (const auto& l : lines) out += l + "\n";
