@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "tools/cli_common.h"
 #include "tools/client.h"
@@ -106,6 +107,21 @@ Result<std::map<std::string, PropValue>> pool_props(const std::string& pool) {
   return props;
 }
 
+// Calls fn with the properties of each named pool (or of every imported one); a pool
+// that cannot answer is reported on stderr and turns *status into an error.
+void for_each_pool_props(const std::vector<std::string>& named, int* status,
+                         const std::function<void(const std::string&, const std::map<std::string, PropValue>&)>& fn) {
+  for (const auto& pool : target_pools(named, status)) {
+    auto pp = pool_props(pool);
+    if (!pp.ok()) {
+      print_error("cannot open '{}': {}", pool, pp.error().message());
+      *status = kExitError;
+      continue;
+    }
+    fn(pool, *pp);
+  }
+}
+
 std::string shown(const std::map<std::string, PropValue>& props, const std::string& name,
                   bool exact) {
   auto it = props.find(name);
@@ -124,17 +140,11 @@ int cmd_list(bool scripted, bool exact, const std::string& fields,
   std::vector<Column> cols;
   for (const auto& p : props) cols.push_back(zpool_column(p));
   Table table(cols);
-  for (const auto& pool : target_pools(named, &status)) {
-    auto pp = pool_props(pool);
-    if (!pp.ok()) {
-      print_error("cannot open '{}': {}", pool, pp.error().message());
-      status = kExitError;
-      continue;
-    }
+  for_each_pool_props(named, &status, [&](const std::string&, const std::map<std::string, PropValue>& pp) {
     std::vector<std::string> row;
-    for (const auto& p : props) row.push_back(shown(*pp, p, exact));
+    for (const auto& p : props) row.push_back(shown(pp, p, exact));
     table.add_row(std::move(row));
-  }
+  });
   if (table.empty() && named.empty()) {
     fmt::print("no pools available\n");
     return status;
@@ -215,31 +225,25 @@ int cmd_get(bool scripted, bool exact, const std::string& fields, const std::str
     cols.push_back({h, false, 0, false});
   }
   Table table(cols);
-  for (const auto& pool : target_pools(named, &status)) {
-    auto pp = pool_props(pool);
-    if (!pp.ok()) {
-      print_error("cannot open '{}': {}", pool, pp.error().message());
-      status = kExitError;
-      continue;
-    }
+  for_each_pool_props(named, &status, [&](const std::string& pool, const std::map<std::string, PropValue>& pp) {
     std::vector<std::string> names;
-    if (which == "all") names = zpool_get_order(*pp);
+    if (which == "all") names = zpool_get_order(pp);
     else
       for (const auto& p : split_commas(which)) names.push_back(zpool_prop_name(p));
     for (const auto& prop : names) {
-      auto it = pp->find(prop);
-      const std::string source = it == pp->end() ? "-" : it->second.source;
+      auto it = pp.find(prop);
+      const std::string source = it == pp.end() ? "-" : it->second.source;
       std::vector<std::string> row;
       for (const auto& c : cols_wanted) {
         if (c == "name") row.push_back(pool);
         else if (c == "property") row.push_back(prop);
-        else if (c == "value") row.push_back(shown(*pp, prop, exact));
+        else if (c == "value") row.push_back(shown(pp, prop, exact));
         else if (c == "source") row.push_back(source);
         else row.push_back("-");
       }
       table.add_row(std::move(row));
     }
-  }
+  });
   if (!table.empty()) fmt::print("{}", table.render(scripted, true));
   return status;
 }
