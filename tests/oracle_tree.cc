@@ -342,12 +342,10 @@ void TreeWriter::dir(const std::string& rel, uint32_t perm) {
   chmod(rel, perm);  // whatever the umask did
 }
 
-void TreeWriter::file(const std::string& rel, const std::string& content, uint32_t perm) {
-  int fd = open(path(rel).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, perm);
-  if (fd < 0) fail("create", rel);
+void TreeWriter::write_and_close(int fd, const std::string& bytes, uint64_t offset, const std::string& rel) const {
   size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = write(fd, content.data() + done, content.size() - done);
+  while (done < bytes.size()) {
+    ssize_t n = pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       close(fd);
@@ -356,6 +354,12 @@ void TreeWriter::file(const std::string& rel, const std::string& content, uint32
     done += static_cast<size_t>(n);
   }
   if (close(fd) != 0) fail("close", rel);
+}
+
+void TreeWriter::file(const std::string& rel, const std::string& content, uint32_t perm) {
+  int fd = open(path(rel).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, perm);
+  if (fd < 0) fail("create", rel);
+  write_and_close(fd, content, 0, rel);
   Expected& e = add(rel, S_IFREG | perm);
   e.content = content;
   e.size = content.size();
@@ -423,17 +427,7 @@ void TreeWriter::set_mtime(const std::string& rel, int64_t atime, int64_t mtime)
 void TreeWriter::write_at(const std::string& rel, uint64_t offset, const std::string& bytes) {
   int fd = open(path(rel).c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) fail("open", rel);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      close(fd);
-      fail("pwrite", rel);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (close(fd) != 0) fail("close", rel);
+  write_and_close(fd, bytes, offset, rel);
   Expected& e = model_.at(rel);
   e.mtime.reset();
   if (e.sparse) {

@@ -98,6 +98,8 @@ class TreeWriter {
   Expected& add(const std::string& rel, uint32_t mode);  // and the parent's mtime is unknown now
   void touch_parent(const std::string& rel);
   [[noreturn]] void fail(const char* what, const std::string& rel) const;
+  // Writes all of bytes at offset (retrying short writes), then closes fd.
+  void write_and_close(int fd, const std::string& bytes, uint64_t offset, const std::string& rel) const;
 
   std::string root_;
   Model& model_;
