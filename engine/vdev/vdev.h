@@ -60,6 +60,18 @@ class Vdev {
   // only when none verifies.
   virtual Status read(uint64_t offset, std::span<uint8_t> out, const BlockVerifier& verify) = 0;
 
+  // Writes a block's physical bytes (data.size() is its psize, a multiple of 1 << ashift)
+  // at `offset` in this vdev's DVA address space: a leaf at physical offset + 4 MiB, a
+  // mirror to every present child, RAIDZ as data columns plus parity columns. A child
+  // that fails counts a write error; the write fails (EIO, naming the device and offset)
+  // only when the block could not be stored with the redundancy to read it back.
+  // (Default bodies until every vdev type implements them.)
+  virtual Status write(uint64_t offset, std::span<const uint8_t> data) {
+    return make_error(ENOTSUP, "vdev {}: writing is not implemented", name());
+  }
+  // Makes every write so far durable on every present leaf (fdatasync).
+  virtual Status flush() { return make_error(ENOTSUP, "vdev {}: flush is not implemented", name()); }
+
   // The allocated size of a block of physical size psize at offset (RAIDZ adds parity
   // and padding; others round up to 1 << ashift).
   virtual uint64_t asize(uint64_t psize) const = 0;
