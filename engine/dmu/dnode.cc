@@ -1,5 +1,7 @@
 #include "engine/dmu/dnode.h"
 
+#include <algorithm>
+
 #include "engine/util/byteorder.h"
 
 namespace fzfs {
@@ -46,6 +48,28 @@ Result<Dnode> Dnode::decode(std::span<const uint8_t> slots, bool little, uint64_
   d.bonus.assign(p + bonus_off, p + bonus_off + d.bonuslen);
   if (tail) d.spill = Blkptr::decode(p + size - kBlkptrSize, little);
   return d;
+}
+
+void Dnode::encode(std::span<uint8_t> slots) const {
+  std::fill(slots.begin(), slots.end(), 0);
+  uint8_t* p = slots.data();
+  p[0] = type;
+  p[1] = indblkshift;
+  p[2] = nlevels;
+  p[3] = nblkptr;
+  p[4] = bonustype;
+  p[5] = checksum;
+  p[6] = compress;
+  p[7] = flags;
+  store<uint16_t>(p + 8, datablkszsec);
+  store<uint16_t>(p + 10, bonuslen);
+  p[12] = extra_slots;
+  store<uint64_t>(p + 16, maxblkid);
+  store<uint64_t>(p + 24, used);
+  for (size_t i = 0; i < blkptr.size() && i < nblkptr; i++) blkptr[i].encode(p + 64 + i * kBlkptrSize);
+  const uint64_t bonus_off = 64 + uint64_t(nblkptr) * kBlkptrSize;
+  std::copy(bonus.begin(), bonus.begin() + std::min<size_t>(bonus.size(), bonuslen), p + bonus_off);
+  if (spill) spill->encode(p + slot_count() * kDnodeSize - kBlkptrSize);
 }
 
 }  // namespace fzfs

@@ -58,6 +58,10 @@ struct Dnode {
   // Validates every size against the space it claims; errors name the object.
   static Result<Dnode> decode(std::span<const uint8_t> slots, bool little, uint64_t object);
 
+  // Writes the dnode into `slots` (slot_count() * 512 bytes, zero-filled first) in host
+  // byte order. The bonus bytes are copied as they are: callers keep them in host order.
+  void encode(std::span<uint8_t> slots) const;
+
   bool allocated() const { return type != 0; }
   uint64_t data_block_size() const { return uint64_t(datablkszsec) << kSectorShift; }
   uint64_t used_bytes() const { return (flags & kDnodeFlagUsedBytes) ? used : used << kSectorShift; }

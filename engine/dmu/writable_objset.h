@@ -1,0 +1,115 @@
+// An objset open for change (the MOS or a file system's objset). Changes collect in
+// memory for the open transaction group: whole dnodes (with their bonus) and level-0
+// blocks. sync() writes them copy-on-write: each changed object's block tree
+// (object_sync.h), then the dnode blocks holding the changed dnodes (level-0 blocks of
+// the meta-dnode, object 0), the meta-dnode's tree, and a new objset_phys whose block
+// pointer is the objset's new root.
+//
+//   open txg:  dirty dnodes {obj -> Dnode}   dirty blocks {obj -> {blkid -> bytes|hole}}
+//   sync:      objects' trees ─► dnode blocks ─► meta-dnode tree ─► objset_phys ─► root bp
+//
+// Not thread-safe: the owner serializes calls (the ZPL and DSL layers hold a lock).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/dmu/dnode.h"
+#include "engine/dmu/object_data.h"
+#include "engine/dmu/object_sync.h"
+#include "engine/dmu/objset.h"
+
+namespace fzfs {
+
+// The shape of a new object (dmu_object_alloc's arguments).
+struct NewObject {
+  uint8_t type = 0;
+  uint64_t block_size = 512;   // data block size, a multiple of 512
+  uint8_t bonus_type = 0;
+  uint16_t bonus_len = 0;
+  uint8_t indblkshift = 14;    // indirect block size (16 KiB for legacy pools, 128 KiB today)
+};
+
+inline constexpr uint64_t kMaxBonusLen = 320;  // in a 512-byte dnode with one blkptr
+inline constexpr uint64_t kMetaDnodeBlockSize = 16 * 1024;
+
+class WritableObjset {
+ public:
+  // Opens the objset at `root` for change.
+  static Result<std::unique_ptr<WritableObjset>> open(BlockReader* reader, const Blkptr& root);
+  // A new, empty objset of `type` whose objset_phys is `phys_size` bytes (1 KiB before
+  // pool version 15, 2 KiB after: room for the user/group-used dnodes).
+  static std::unique_ptr<WritableObjset> create(BlockReader* reader, ObjsetType type, uint64_t phys_size,
+                                                uint8_t indblkshift);
+
+  ObjsetType type() const { return type_; }
+  const Blkptr& root() const { return root_; }  // as of the last sync (hole if never synced)
+  bool dirty() const { return !objects_.empty(); }
+  uint64_t dirty_bytes() const { return dirty_bytes_; }
+
+  // The object's dnode as the open txg sees it (ENOENT if free).
+  Result<Dnode> dnode(uint64_t obj);
+  // Allocates the lowest free object number at or above `first` (ZFS reserves small
+  // numbers for fixed objects; callers pass 1 for the MOS directory etc.).
+  Result<uint64_t> allocate(const NewObject& shape, uint64_t first = 1);
+  // Allocates a specific object number (EEXIST if in use).
+  Status claim(uint64_t obj, const NewObject& shape);
+  Status free_object(uint64_t obj);
+
+  // Replaces the bonus (host byte order; its length may change up to the room left).
+  Status set_bonus(uint64_t obj, std::span<const uint8_t> bonus, uint8_t bonus_type);
+  Status set_bonus(uint64_t obj, std::span<const uint8_t> bonus);
+  // Changes the data block size: only while the object has at most one block.
+  Status set_block_size(uint64_t obj, uint64_t bytes);
+
+  Status read(uint64_t obj, uint64_t offset, std::span<uint8_t> out);
+  Status write(uint64_t obj, uint64_t offset, std::span<const uint8_t> data);
+  // Frees [offset, offset + length): whole blocks become holes, partial ones are zeroed.
+  // With length == UINT64_MAX the object ends at offset (maxblkid shrinks).
+  Status free_range(uint64_t obj, uint64_t offset, uint64_t length);
+  // The object as a block-level view for the ZAP writer and friends.
+  Result<std::unique_ptr<MutableObjectData>> object(uint64_t obj);
+  // Level-0 block `blkid` as the open txg sees it (block_size bytes, zeros for holes).
+  Result<std::vector<uint8_t>> read_block(uint64_t obj, uint64_t blkid, bool* foreign);
+  Status write_block(uint64_t obj, uint64_t blkid, std::span<const uint8_t> data);
+
+  // Writes every change; returns the new root bp (also root()). Afterwards the objset
+  // is clean and reads come from the blocks just written (and the block cache).
+  Result<Blkptr> sync(const SyncContext& ctx);
+
+  // The last synced objset (for read-only consumers: ZapReader, ZplFs).
+  const Objset& synced() const { return *base_; }
+
+ private:
+  struct ObjectState {
+    Dnode dn;                               // current view; blkptrs = synced tree roots
+    std::map<uint64_t, DirtyBlock> blocks;  // changed level-0 blocks
+    bool freed = false;                     // freed in the open txg (slot free at sync)
+    std::optional<Dnode> synced;            // the on-disk dnode it replaces (its tree dies)
+  };
+
+  WritableObjset(BlockReader* reader) : reader_(reader) {}
+  Result<ObjectState*> state(uint64_t obj);  // loads the dnode into the dirty set
+  Result<bool> slot_free(uint64_t obj);
+  Result<std::vector<uint8_t>> load_block(ObjectState& st, uint64_t blkid);
+  Status put_block(ObjectState& st, uint64_t blkid, std::vector<uint8_t> data);
+  Status sync_dnode_blocks(const SyncContext& ctx);
+  Result<Blkptr> write_objset_phys(const SyncContext& ctx);
+
+  BlockReader* reader_;
+  ObjsetType type_ = ObjsetType::kNone;
+  Blkptr root_;
+  std::shared_ptr<Objset> base_;            // the last synced state (null before the first sync)
+  Dnode meta_;                              // the meta-dnode as last synced
+  std::vector<uint8_t> phys_;               // objset_phys bytes as last synced (host order)
+  std::map<uint64_t, ObjectState> objects_; // the open txg's changed objects
+  uint64_t dirty_bytes_ = 0;
+  uint64_t alloc_cursor_ = 1;
+};
+
+}  // namespace fzfs

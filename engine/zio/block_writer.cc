@@ -1,0 +1,121 @@
+#include "engine/zio/block_writer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+namespace fzfs {
+namespace {
+
+uint64_t make_prop(uint64_t lsize, uint64_t psize, const WritePolicy& p, Compress c) {
+  uint64_t prop = 0;
+  prop |= ((lsize >> kSectorShift) - 1) & 0xffff;
+  prop |= (((psize >> kSectorShift) - 1) & 0xffff) << 16;
+  prop |= uint64_t(static_cast<uint8_t>(c) & 0x7f) << 32;
+  prop |= uint64_t(static_cast<uint8_t>(p.checksum)) << 40;
+  prop |= uint64_t(p.type) << 48;
+  prop |= uint64_t(p.level & 0x1f) << 56;
+  if (Blkptr::kHostLittleEndian()) prop |= 1ULL << 63;
+  return prop;
+}
+
+uint64_t round_up(uint64_t v, uint64_t unit) { return (v + unit - 1) / unit * unit; }
+
+}  // namespace
+
+BlockWriter::BlockWriter(Vdev* root, BlockAllocator* alloc, BlockCache* cache, uint64_t min_alloc)
+    : root_(root), alloc_(alloc), cache_(cache), min_alloc_(std::max<uint64_t>(min_alloc, 512)) {}
+
+bool BlockWriter::all_zero(std::span<const uint8_t> d) {
+  const uint8_t* p = d.data();
+  size_t n = d.size();
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    if (w) return false;
+    p += 8, n -= 8;
+  }
+  while (n--)
+    if (*p++) return false;
+  return true;
+}
+
+Result<Blkptr> BlockWriter::write(std::span<const uint8_t> logical, const WritePolicy& p, uint64_t txg,
+                                  const Blkptr& old, bool* reused) {
+  *reused = false;
+  const uint64_t lsize = logical.size();
+  if (lsize == 0 || lsize % 512 != 0 || lsize > (16u << 20))
+    return make_error(EINVAL, "cannot write a block of {} bytes", lsize);
+
+  Blkptr bp;
+  Compress c = p.compress;
+  if (c != Compress::kOff && all_zero(logical)) {
+    // ZFS stores an all-zero block as a hole when compression is on: no DVA, no I/O.
+    // (An all-zero bp: pools without hole_birth record nothing else about a hole.)
+    return Blkptr{};
+  }
+
+  std::vector<uint8_t> packed;
+  std::span<const uint8_t> phys = logical;
+  if (c != Compress::kOff) {
+    packed = compress(c, logical, lsize - lsize / 8);
+    uint64_t rounded = packed.empty() ? lsize : round_up(packed.size(), min_alloc_);
+    if (packed.empty() || rounded >= lsize) {
+      c = Compress::kOff;
+    } else {
+      packed.resize(rounded, 0);
+      phys = packed;
+    }
+  }
+  const uint64_t psize = phys.size();
+
+  bp.prop = make_prop(lsize, psize, p, c);
+  bp.birth = txg;
+  bp.fill = p.fill;
+  if (!compute_checksum(p.checksum, phys, false, &bp.cksum))
+    return make_error(ENOTSUP, "cannot compute checksum {}", checksum_name(p.checksum));
+
+  const int copies = std::clamp(p.copies, 1, 3);
+  if (!old.is_hole() && !old.embedded() && old.birth == txg && old.psize() == psize &&
+      old.ndvas() == copies) {
+    for (int d = 0; d < 3; d++) bp.dva[d] = old.dva[d];
+    *reused = true;
+  } else {
+    for (int d = 0; d < copies; d++) {
+      auto dva = alloc_->allocate(psize, txg, std::span<const Dva>(bp.dva, d));
+      if (!dva.ok()) {
+        for (int u = 0; u < d; u++) alloc_->free(bp.dva[u], txg, txg);
+        return std::move(dva).error();
+      }
+      bp.dva[d] = *dva;
+    }
+  }
+  if (Status s = write_copies(bp, phys); !s.ok()) {
+    if (!*reused)
+      for (int d = 0; d < copies; d++) alloc_->free(bp.dva[d], txg, txg);
+    return std::move(s).error();
+  }
+  // A block rewritten in place keeps its cache key (DVA and birth): refresh the entry.
+  cache_->put(BlockCache::Key{(bp.dva[0].vdev() << 48) ^ bp.dva[0].offset(), bp.birth},
+              std::make_shared<const std::vector<uint8_t>>(logical.begin(), logical.end()));
+  return bp;
+}
+
+Status BlockWriter::write_copies(const Blkptr& bp, std::span<const uint8_t> phys) {
+  for (const Dva& dva : bp.dva) {
+    if (dva.empty()) continue;
+    if (dva.vdev() >= root_->children.size())
+      return make_error(EIO, "DVA {} names no top-level vdev", dva.to_string());
+    Status s = root_->children[dva.vdev()]->write(dva.offset(), phys);
+    if (!s.ok()) return std::move(s).error().context("write {}", dva.to_string());
+  }
+  return Status::Ok();
+}
+
+void BlockWriter::free(const Blkptr& bp, uint64_t txg) {
+  if (bp.is_hole() || bp.embedded()) return;
+  for (const Dva& dva : bp.dva)
+    if (!dva.empty()) alloc_->free(dva, bp.physical_birth(), txg);
+}
+
+}  // namespace fzfs
