@@ -494,6 +494,8 @@ class MemoryPool {
     std::string name() const override { return "mem"; }
     VdevState state() const override { return VdevState::kOnline; }
     Status read(uint64_t, std::span<uint8_t>, const BlockVerifier&) override { return make_error(EIO, "root"); }
+    Status write(uint64_t, std::span<const uint8_t>) override { return make_error(EIO, "root"); }
+    Status flush() override { return Status::Ok(); }
     uint64_t asize(uint64_t p) const override { return p; }
   };
   std::shared_ptr<MemoryDevice> mem_;

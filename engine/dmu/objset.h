@@ -17,33 +17,33 @@
 
 #include "engine/dmu/dnode.h"
 #include "engine/dmu/object_data.h"
+#include "engine/dmu/object_store.h"
 #include "engine/zio/block_reader.h"
 
 namespace fzfs {
 
-enum class ObjsetType : uint64_t { kNone = 0, kMeta = 1, kZfs = 2, kZvol = 3 };
-
-class Objset {
+class Objset final : public ObjectStore {
  public:
   // Opens the objset whose objset_phys `bp` points to.
   static Result<std::shared_ptr<Objset>> open(BlockReader* reader, const Blkptr& bp);
 
-  ObjsetType type() const { return type_; }
+  ObjsetType type() const override { return type_; }
   const Dnode& meta_dnode() const { return meta_; }
   BlockReader* reader() const { return reader_; }
 
   // The dnode of object `obj`; ENOENT if the slot is free.
-  Result<Dnode> dnode(uint64_t obj) const;
+  Result<Dnode> dnode(uint64_t obj) const override;
 
   // Level-0 block `blkid` of an object (zeros for holes and beyond maxblkid).
   Result<BlockData> read_block(const Dnode& dn, uint64_t blkid) const;
   // The block pointer of level-0 block `blkid`, walking the indirect tree (a hole bp if none).
   Result<Blkptr> level0_bp(const Dnode& dn, uint64_t blkid) const;
   // Reads out.size() bytes of the object's data at offset (no EOF clipping: callers clip).
-  Status read(const Dnode& dn, uint64_t offset, std::span<uint8_t> out) const;
+  Status read(const Dnode& dn, uint64_t offset, std::span<uint8_t> out) const override;
   // The object's data (blocks 0..maxblkid) as an ObjectData, for ZAP and friends.
   std::unique_ptr<ObjectData> object_data(const Dnode& dn) const;
-  Result<std::unique_ptr<ObjectData>> object_data(uint64_t obj) const;
+  Result<std::unique_ptr<ObjectData>> object_data(uint64_t obj) const override;
+  Result<BlockData> read_bp(const Blkptr& bp) const override { return reader_->read(bp); }
 
   // Highest object number the meta-dnode can describe.
   uint64_t max_object() const;

@@ -125,7 +125,7 @@ Result<WritableObjset::ObjectState*> WritableObjset::state(uint64_t obj) {
   return &objects_.emplace(obj, std::move(st)).first->second;
 }
 
-Result<Dnode> WritableObjset::dnode(uint64_t obj) {
+Result<Dnode> WritableObjset::dnode(uint64_t obj) const {
   auto it = objects_.find(obj);
   if (it != objects_.end()) {
     if (it->second.freed) return make_error(ENOENT, "object {} was freed", obj);
@@ -185,7 +185,7 @@ Status WritableObjset::set_bonus(uint64_t obj, std::span<const uint8_t> bonus) {
   return set_bonus(obj, bonus, dn.bonustype);
 }
 
-Result<std::vector<uint8_t>> WritableObjset::load_block(ObjectState& st, uint64_t blkid) {
+Result<std::vector<uint8_t>> WritableObjset::load_block(const ObjectState& st, uint64_t blkid) const {
   const uint64_t bs = st.dn.data_block_size();
   if (auto it = st.blocks.find(blkid); it != st.blocks.end()) {
     if (it->second.data) return *it->second.data;
@@ -228,7 +228,7 @@ Status WritableObjset::set_block_size(uint64_t obj, uint64_t bytes) {
   return Status::Ok();
 }
 
-Result<std::vector<uint8_t>> WritableObjset::read_block(uint64_t obj, uint64_t blkid, bool* foreign) {
+Result<std::vector<uint8_t>> WritableObjset::read_block(uint64_t obj, uint64_t blkid, bool* foreign) const {
   *foreign = false;
   auto it = objects_.find(obj);
   if (it != objects_.end()) {
@@ -255,14 +255,14 @@ Status WritableObjset::write_block(uint64_t obj, uint64_t blkid, std::span<const
   return put_block(*st, blkid, std::vector<uint8_t>(data.begin(), data.end()));
 }
 
-Status WritableObjset::read(uint64_t obj, uint64_t offset, std::span<uint8_t> out) {
+Status WritableObjset::read(uint64_t obj, uint64_t offset, std::span<uint8_t> out) const {
   auto it = objects_.find(obj);
   if (it == objects_.end()) {
     if (!base_) return make_error(ENOENT, "object {} does not exist", obj);
     FZ_TRY(Dnode dn, base_->dnode(obj));
     return base_->read(dn, offset, out);
   }
-  ObjectState& st = it->second;
+  const ObjectState& st = it->second;
   if (st.freed) return make_error(ENOENT, "object {} was freed", obj);
   const uint64_t bs = st.dn.data_block_size();
   size_t done = 0;
@@ -336,6 +336,12 @@ Status WritableObjset::free_range(uint64_t obj, uint64_t offset, uint64_t length
   }
   if (to_end) st->dn.maxblkid = offset == 0 ? 0 : (offset - 1) / bs;
   return Status::Ok();
+}
+
+Result<std::unique_ptr<ObjectData>> WritableObjset::object_data(uint64_t obj) const {
+  // Read-only use of the view: the writes it could make need a non-const objset.
+  FZ_TRY(auto view, const_cast<WritableObjset*>(this)->object(obj));
+  return std::unique_ptr<ObjectData>(std::move(view));
 }
 
 Result<std::unique_ptr<MutableObjectData>> WritableObjset::object(uint64_t obj) {

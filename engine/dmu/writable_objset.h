@@ -21,6 +21,7 @@
 
 #include "engine/dmu/dnode.h"
 #include "engine/dmu/object_data.h"
+#include "engine/dmu/object_store.h"
 #include "engine/dmu/object_sync.h"
 #include "engine/dmu/objset.h"
 
@@ -38,7 +39,7 @@ struct NewObject {
 inline constexpr uint64_t kMaxBonusLen = 320;  // in a 512-byte dnode with one blkptr
 inline constexpr uint64_t kMetaDnodeBlockSize = 16 * 1024;
 
-class WritableObjset {
+class WritableObjset final : public ObjectStore {
  public:
   // Opens the objset at `root` for change.
   static Result<std::unique_ptr<WritableObjset>> open(BlockReader* reader, const Blkptr& root);
@@ -47,13 +48,13 @@ class WritableObjset {
   static std::unique_ptr<WritableObjset> create(BlockReader* reader, ObjsetType type, uint64_t phys_size,
                                                 uint8_t indblkshift);
 
-  ObjsetType type() const { return type_; }
+  ObjsetType type() const override { return type_; }
   const Blkptr& root() const { return root_; }  // as of the last sync (hole if never synced)
   bool dirty() const { return !objects_.empty(); }
   uint64_t dirty_bytes() const { return dirty_bytes_; }
 
   // The object's dnode as the open txg sees it (ENOENT if free).
-  Result<Dnode> dnode(uint64_t obj);
+  Result<Dnode> dnode(uint64_t obj) const override;
   // Allocates the lowest free object number at or above `first` (ZFS reserves small
   // numbers for fixed objects; callers pass 1 for the MOS directory etc.).
   Result<uint64_t> allocate(const NewObject& shape, uint64_t first = 1);
@@ -67,7 +68,12 @@ class WritableObjset {
   // Changes the data block size: only while the object has at most one block.
   Status set_block_size(uint64_t obj, uint64_t bytes);
 
-  Status read(uint64_t obj, uint64_t offset, std::span<uint8_t> out);
+  Status read(uint64_t obj, uint64_t offset, std::span<uint8_t> out) const;
+  Status read(const Dnode& dn, uint64_t offset, std::span<uint8_t> out) const override {
+    return read(dn.object, offset, out);
+  }
+  Result<std::unique_ptr<ObjectData>> object_data(uint64_t obj) const override;
+  Result<BlockData> read_bp(const Blkptr& bp) const override { return reader_->read(bp); }
   Status write(uint64_t obj, uint64_t offset, std::span<const uint8_t> data);
   // Frees [offset, offset + length): whole blocks become holes, partial ones are zeroed.
   // With length == UINT64_MAX the object ends at offset (maxblkid shrinks).
@@ -75,7 +81,7 @@ class WritableObjset {
   // The object as a block-level view for the ZAP writer and friends.
   Result<std::unique_ptr<MutableObjectData>> object(uint64_t obj);
   // Level-0 block `blkid` as the open txg sees it (block_size bytes, zeros for holes).
-  Result<std::vector<uint8_t>> read_block(uint64_t obj, uint64_t blkid, bool* foreign);
+  Result<std::vector<uint8_t>> read_block(uint64_t obj, uint64_t blkid, bool* foreign) const;
   Status write_block(uint64_t obj, uint64_t blkid, std::span<const uint8_t> data);
 
   // Writes every change; returns the new root bp (also root()). Afterwards the objset
@@ -96,7 +102,7 @@ class WritableObjset {
   WritableObjset(BlockReader* reader) : reader_(reader) {}
   Result<ObjectState*> state(uint64_t obj);  // loads the dnode into the dirty set
   Result<bool> slot_free(uint64_t obj);
-  Result<std::vector<uint8_t>> load_block(ObjectState& st, uint64_t blkid);
+  Result<std::vector<uint8_t>> load_block(const ObjectState& st, uint64_t blkid) const;
   Status put_block(ObjectState& st, uint64_t blkid, std::vector<uint8_t> data);
   Status sync_dnode_blocks(const SyncContext& ctx);
   Result<Blkptr> write_objset_phys(const SyncContext& ctx);

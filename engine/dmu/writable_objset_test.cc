@@ -98,7 +98,8 @@ struct Pool {
       return p;
     };
     c.born = [this](const Blkptr& bp) { born += bp.ndvas(); };
-    c.kill = [this](const Blkptr& bp) {      killed += bp.ndvas();
+    c.kill = [this](const Blkptr& bp) {
+      killed += bp.ndvas();
       writer->free(bp, txg);
     };
     c.dsize = [](const Blkptr& bp) {

@@ -53,4 +53,47 @@ Result<DslDatasetPhys> DslDatasetPhys::decode(std::span<const uint8_t> b, bool l
   return d;
 }
 
+void DslDirPhys::encode(std::span<uint8_t> b) const {
+  auto put = [&](size_t off, uint64_t v) { store<uint64_t>(b.data() + off, v); };
+  put(0, creation_time);
+  put(8, head_dataset_obj);
+  put(16, parent_obj);
+  put(24, origin_obj);
+  put(32, child_dir_zapobj);
+  put(40, used_bytes);
+  put(48, compressed_bytes);
+  put(56, uncompressed_bytes);
+  put(64, quota);
+  put(72, reserved);
+  put(80, props_zapobj);
+  put(88, deleg_zapobj);
+  put(96, flags);
+  for (uint64_t i = 0; i < kDdUsedNum; i++) put(104 + 8 * i, used_breakdown[i]);
+  put(144, clones);
+}
+
+void DslDatasetPhys::encode(std::span<uint8_t> b) const {
+  auto put = [&](size_t off, uint64_t v) { store<uint64_t>(b.data() + off, v); };
+  put(0, dir_obj);
+  put(8, prev_snap_obj);
+  put(16, prev_snap_txg);
+  put(24, next_snap_obj);
+  put(32, snapnames_zapobj);
+  put(40, num_children);
+  put(48, creation_time);
+  put(56, creation_txg);
+  put(64, deadlist_obj);
+  put(72, referenced_bytes);
+  put(80, compressed_bytes);
+  put(88, uncompressed_bytes);
+  put(96, unique_bytes);
+  put(104, fsid_guid);
+  put(112, guid);
+  put(120, flags);
+  bp.encode(b.data() + 128);
+  put(256, next_clones_obj);
+  put(264, props_obj);
+  put(272, userrefs_obj);
+}
+
 }  // namespace fzfs

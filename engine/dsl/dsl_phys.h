@@ -34,6 +34,8 @@ struct DslDirPhys {
   uint64_t used_breakdown[kDdUsedNum] = {};
   uint64_t clones = 0;
   static Result<DslDirPhys> decode(std::span<const uint8_t> bonus, bool little);
+  // Writes the fields into a host-order bonus of at least 152 bytes (the rest is kept).
+  void encode(std::span<uint8_t> bonus) const;
 };
 
 struct DslDatasetPhys {
@@ -44,6 +46,8 @@ struct DslDatasetPhys {
   Blkptr bp;
   uint64_t next_clones_obj = 0, props_obj = 0, userrefs_obj = 0;
   static Result<DslDatasetPhys> decode(std::span<const uint8_t> bonus, bool little);
+  // Writes the fields into a host-order bonus of at least 280 bytes (the rest is kept).
+  void encode(std::span<uint8_t> bonus) const;
 };
 
 }  // namespace fzfs

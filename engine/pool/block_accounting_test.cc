@@ -17,6 +17,8 @@ class FakeTop final : public Vdev {
   std::string name() const override { return "fake"; }
   VdevState state() const override { return VdevState::kOnline; }
   Status read(uint64_t, std::span<uint8_t>, const BlockVerifier&) override { return make_error(EIO, "no data"); }
+  Status write(uint64_t, std::span<const uint8_t>) override { return make_error(EIO, "read-only fake"); }
+  Status flush() override { return Status::Ok(); }
   uint64_t asize(uint64_t psize) const override {
     uint64_t unit = 1ULL << ashift;
     return (psize + unit - 1) / unit * unit;

@@ -115,4 +115,79 @@ Status apply_space_map_entry(const SpaceMapEntry& e, const SpaceMapRegion& r, Ra
   return Status::Ok();
 }
 
+uint64_t space_map_debug_word(SmType action, uint64_t sync_pass, uint64_t txg) {
+  return (kPrefixDebug << 62) | (uint64_t(action) << 60) | ((sync_pass & 0x3ff) << 50) | (txg & ((1ULL << 50) - 1));
+}
+
+SpaceMapWriter::SpaceMapWriter(const SpaceMapRegion& region, const SpaceMapLayout& layout, uint64_t length)
+    : region_(region), layout_(layout), length_(length) {}
+
+Status SpaceMapWriter::check(const SpaceMapRange& r) const {
+  const uint64_t unit = 1ULL << region_.shift;
+  if (r.length == 0 || r.start % unit != 0 || r.length % unit != 0)
+    return make_error(EINVAL, "space map range [{:#x}, +{:#x}) is empty or not aligned to {} bytes", r.start, r.length,
+                      unit);
+  if (r.start < region_.start || r.start - region_.start > region_.size || r.length > region_.size - (r.start - region_.start))
+    return make_error(EINVAL, "space map range [{:#x}, +{:#x}) lies outside the region [{:#x}, +{:#x})", r.start,
+                      r.length, region_.start, region_.size);
+  if (!layout_.two_word && ((r.start - region_.start) >> region_.shift) + (r.length >> region_.shift) > kSmOffsetMax)
+    return make_error(EINVAL, "space map range [{:#x}, +{:#x}) needs two-word entries", r.start, r.length);
+  return Status::Ok();
+}
+
+Status SpaceMapWriter::append(std::span<const SpaceMapRange> ranges, uint64_t txg, uint64_t sync_pass) {
+  if (region_.shift >= 64) return make_error(EINVAL, "space map unit shift {} is too large", region_.shift);
+  if (layout_.block_size < 16 || layout_.block_size % 8 != 0)
+    return make_error(EINVAL, "space map block size {} cannot hold a two-word entry", layout_.block_size);
+  if (length_ % 8 != 0) return make_error(EINVAL, "space map length {} is not whole words", length_);
+  for (const SpaceMapRange& r : ranges) FZ_CHECK(check(r));
+  for (size_t i = 0; i < ranges.size(); i++) {
+    const SpaceMapRange& r = ranges[i];
+    if (i == 0 || ranges[i - 1].type != r.type) put(space_map_debug_word(r.type, sync_pass, txg));
+    entry(r.type, (r.start - region_.start) >> region_.shift, r.length >> region_.shift);
+    alloc_delta_ += r.type == SmType::kAlloc ? int64_t(r.length) : -int64_t(r.length);
+  }
+  return Status::Ok();
+}
+
+void SpaceMapWriter::put(uint64_t w) {
+  words_.push_back(w);
+  length_ += 8;
+}
+
+void SpaceMapWriter::entry(SmType type, uint64_t unit, uint64_t units) {
+  const uint64_t t = uint64_t(type);
+  // Like ZFS, two words only where one cannot say it: legacy-sized runs stay one word.
+  const bool two = layout_.two_word && (unit >= kSmOffsetMax || units > kSmRunMax);
+  const uint64_t max_run = two ? kSm2RunMax : kSmRunMax;
+  while (units > 0) {
+    const uint64_t run = std::min(units, max_run);
+    if (two) {
+      if ((length_ + 8) % layout_.block_size == 0) put(space_map_debug_word(SmType::kAlloc, 0, 0));
+      put((kPrefixTwoWord << 62) | ((run - 1) << 24) | kSmNoVdev);
+      put((t << 63) | unit);
+    } else {
+      put((unit << 16) | (t << 15) | (run - 1));
+    }
+    unit += run;
+    units -= run;
+  }
+}
+
+Result<std::vector<uint64_t>> encode_condensed_space_map(const RangeSet& allocated, const SpaceMapRegion& region,
+                                                         const SpaceMapLayout& layout, uint64_t txg,
+                                                         uint64_t sync_pass) {
+  std::vector<SpaceMapRange> ranges;
+  ranges.reserve(allocated.ranges());
+  allocated.for_each([&](uint64_t start, uint64_t len) { ranges.push_back({SmType::kAlloc, start, len}); });
+  SpaceMapWriter w(region, layout, 0);
+  FZ_CHECK(w.append(ranges, txg, sync_pass));
+  return w.words();
+}
+
+bool should_condense_space_map(uint64_t length, uint64_t condensed_bytes, uint64_t block_size, uint64_t ashift) {
+  const uint64_t record = std::max(block_size, uint64_t(1) << std::min<uint64_t>(ashift, 63));
+  return length / 2 >= condensed_bytes && length > 4 * record;
+}
+
 }  // namespace fzfs

@@ -104,4 +104,78 @@ struct SpaceMapRegion {
 // space is an error (the map contradicts itself).
 Status apply_space_map_entry(const SpaceMapEntry& e, const SpaceMapRegion& region, RangeSet* allocated);
 
+// ---- Writing -------------------------------------------------------------------------
+//
+// The writer appends batches: each batch of one type starts with a debug entry naming
+// the action, sync pass and txg, then one entry per range in the order given. Without
+// spacemap_v2 (every legacy pool version) only one-word entries exist and a run longer
+// than kSmRunMax units is cut into several entries. With spacemap_v2 active a range
+// whose run or offset does not fit one word gets a two-word entry (runs above
+// kSm2RunMax are cut); a two-word entry that would start in a block's last word is
+// preceded by an all-zero debug word so that it begins the next block:
+//
+//   block k:   ... | entry | entry | 0x8000000000000000 (pad) |
+//   block k+1: | two-word w1 | two-word w2 | ...
+
+inline constexpr uint64_t kSmRunMax = 1ULL << 15;     // units in one one-word entry
+inline constexpr uint64_t kSmOffsetMax = 1ULL << 47;  // one-word offsets are below this
+inline constexpr uint64_t kSm2RunMax = 1ULL << 36;    // units in one two-word entry
+
+// How a particular space map object is laid out on disk.
+struct SpaceMapLayout {
+  uint64_t block_size = 4096;  // the object's data block size (words never straddle it)
+  bool two_word = false;       // feature spacemap_v2 active
+};
+
+// One range of a batch, in bytes of the vdev's DVA space (like RangeSet).
+struct SpaceMapRange {
+  SmType type = SmType::kAlloc;
+  uint64_t start = 0;
+  uint64_t length = 0;
+};
+
+// Encodes appends to one space map whose log already holds `length` bytes.
+class SpaceMapWriter {
+ public:
+  SpaceMapWriter(const SpaceMapRegion& region, const SpaceMapLayout& layout, uint64_t length);
+
+  // Appends `ranges` (a debug entry opens each run of equal type) written in sync pass
+  // `sync_pass` of `txg`. Ranges must be non-empty, aligned to 1 << region.shift and
+  // inside the region; nothing is appended when one is not.
+  Status append(std::span<const SpaceMapRange> ranges, uint64_t txg, uint64_t sync_pass);
+
+  const std::vector<uint64_t>& words() const { return words_; }  // words appended so far
+  uint64_t length() const { return length_; }                     // log bytes, old + new
+  int64_t alloc_delta() const { return alloc_delta_; }            // change to smp_alloc
+
+ private:
+  Status check(const SpaceMapRange& r) const;
+  void put(uint64_t w);
+  void entry(SmType type, uint64_t unit, uint64_t units);
+
+  SpaceMapRegion region_;
+  SpaceMapLayout layout_;
+  uint64_t length_;
+  int64_t alloc_delta_ = 0;
+  std::vector<uint64_t> words_;
+};
+
+// The debug word that opens a batch (all fields zero is the padding word).
+uint64_t space_map_debug_word(SmType action, uint64_t sync_pass, uint64_t txg);
+
+// Condensing: a map that has grown long with ALLOC/FREE churn is rewritten from scratch
+// as the metaslab's current allocated ranges, one ALLOC batch. The caller truncates the
+// object, stores these words and sets smp_length to their size and smp_alloc to
+// allocated.bytes(). (Empty when nothing is allocated.)
+Result<std::vector<uint64_t>> encode_condensed_space_map(const RangeSet& allocated, const SpaceMapRegion& region,
+                                                         const SpaceMapLayout& layout, uint64_t txg,
+                                                         uint64_t sync_pass);
+
+// When to condense, ZFS's rule: in sync pass 1 only, when the map is at least twice as
+// long as its condensed form would be and longer than four records (a record being the
+// larger of the block size and 1 << ashift), so small maps are left alone. ZFS also
+// condenses a metaslab that has no free space left, whose map then shrinks to a few
+// entries. `condensed_bytes` is the size encode_condensed_space_map would produce.
+bool should_condense_space_map(uint64_t length, uint64_t condensed_bytes, uint64_t block_size, uint64_t ashift);
+
 }  // namespace fzfs

@@ -147,6 +147,125 @@ TEST(SpaceMap, PhysDecodesBothSizes) {
   EXPECT_FALSE(SpaceMapPhys::decode(std::span(b).first(16), kHostLittle).ok());
 }
 
+// ---- Writer ----
+
+SpaceMapRegion kRegion{4 << 20, 1 << 20, 9};  // as replay() uses
+
+TEST(SpaceMapWriter, DebugEntryOpensEachBatchAndReplays) {
+  SpaceMapWriter w(kRegion, {4096, false}, 0);
+  std::vector<SpaceMapRange> ranges = {{SmType::kAlloc, (4 << 20) + 1024, 4096}, {SmType::kAlloc, (4 << 20) + 65536, 512}};
+  ASSERT_TRUE(w.append(ranges, 77, 2).ok());
+  ASSERT_TRUE(w.append(std::vector<SpaceMapRange>{{SmType::kFree, (4 << 20) + 1024, 1024}}, 78, 1).ok());
+  // The words are exactly the format's: debug(ALLOC, pass 2, txg 77), two entries, then
+  // debug(FREE, pass 1, txg 78) and one entry.
+  const std::vector<uint64_t> want = {(2ULL << 62) | (0ULL << 60) | (2ULL << 50) | 77, one_word(SmType::kAlloc, 2, 8),
+                                      one_word(SmType::kAlloc, 128, 1), (2ULL << 62) | (1ULL << 60) | (1ULL << 50) | 78,
+                                      one_word(SmType::kFree, 2, 2)};
+  EXPECT_EQ(w.words(), want);
+  EXPECT_EQ(w.length(), 5u * 8);
+  EXPECT_EQ(w.alloc_delta(), 4096 + 512 - 1024);
+  std::vector<SpaceMapEntry> seen;
+  auto set = replay(w.words(), kHostLittle, &seen);
+  ASSERT_TRUE(set.ok()) << set.error().message();
+  EXPECT_EQ(set->bytes(), 4096u + 512 - 1024);
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[1].txg, 77u);
+  EXPECT_EQ(seen[1].sync_pass, 2u);
+  EXPECT_EQ(seen[2].txg, 78u);
+}
+
+TEST(SpaceMapWriter, LegacyMapsSplitLongRunsIntoOneWordEntries) {
+  // 40000 units of 512 bytes in a 64 MiB region: more than one word's 32768.
+  SpaceMapRegion region{0, 64 << 20, 9};
+  SpaceMapWriter w(region, {4096, false}, 8);
+  ASSERT_TRUE(w.append(std::vector<SpaceMapRange>{{SmType::kAlloc, 512 * 10, 512 * 40000}}, 5, 1).ok());
+  ASSERT_EQ(w.words().size(), 3u);
+  EXPECT_EQ(w.words()[1], one_word(SmType::kAlloc, 10, 32768));
+  EXPECT_EQ(w.words()[2], one_word(SmType::kAlloc, 10 + 32768, 40000 - 32768));
+  // The same run with spacemap_v2 is one two-word entry, and short runs stay one word.
+  SpaceMapWriter v2(region, {4096, true}, 8);
+  ASSERT_TRUE(v2.append(std::vector<SpaceMapRange>{{SmType::kAlloc, 512 * 10, 512 * 40000},
+                                                   {SmType::kAlloc, 512 * 50000, 512 * 3}}, 5, 1).ok());
+  auto [w1, w2] = two_words(SmType::kAlloc, 10, 40000, kSmNoVdev);
+  EXPECT_EQ(v2.words(), (std::vector<uint64_t>{v2.words()[0], w1, w2, one_word(SmType::kAlloc, 50000, 3)}));
+  SpaceMapRegion big{0, 64ULL << 30, 9};
+  SpaceMapWriter huge(big, {4096, true}, 0);  // runs beyond 2^36 units are cut too
+  ASSERT_TRUE(huge.append(std::vector<SpaceMapRange>{{SmType::kFree, 0, 64ULL << 30}}, 1, 1).ok());
+  EXPECT_EQ(huge.words().size(), 1u + 2);  // 2^27 units fit one two-word entry
+}
+
+TEST(SpaceMapWriter, TwoWordEntryNeverStraddlesABlock) {
+  SpaceMapRegion region{0, 64 << 20, 9};
+  const SpaceMapLayout layout{32, true};  // 4 words per block
+  std::vector<uint64_t> log = {space_map_debug_word(SmType::kAlloc, 1, 3), one_word(SmType::kAlloc, 0, 1)};
+  // Next word is index 2 (debug), then index 3 is a block's last word: padded.
+  SpaceMapWriter w(region, layout, log.size() * 8);
+  ASSERT_TRUE(w.append(std::vector<SpaceMapRange>{{SmType::kAlloc, 512 * 100, 512 * 40000}}, 4, 1).ok());
+  auto [w1, w2] = two_words(SmType::kAlloc, 100, 40000, kSmNoVdev);
+  EXPECT_EQ(w.words(), (std::vector<uint64_t>{space_map_debug_word(SmType::kAlloc, 1, 4), 2ULL << 62, w1, w2}));
+  log.insert(log.end(), w.words().begin(), w.words().end());
+  // The log reads back block by block without a straddling entry.
+  auto data = bytes_of(log, true);
+  RangeSet set;
+  Status s = read_space_map(data.size(), 32, [&](uint64_t blkid, std::vector<uint8_t>* out, bool* little) {
+    out->assign(data.begin() + blkid * 32, data.begin() + std::min<size_t>(data.size(), (blkid + 1) * 32));
+    *little = true;
+    return Status::Ok();
+  }, [&](const SpaceMapEntry& e) { return apply_space_map_entry(e, region, &set); });
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(set.bytes(), 512u * 40001);
+  // Starting one word later, no padding is needed.
+  SpaceMapWriter w3(region, layout, 8);
+  ASSERT_TRUE(w3.append(std::vector<SpaceMapRange>{{SmType::kAlloc, 512 * 100, 512 * 40000}}, 4, 1).ok());
+  EXPECT_EQ(w3.words().size(), 3u);
+}
+
+TEST(SpaceMapWriter, RefusesRangesItCannotEncode) {
+  SpaceMapWriter w(kRegion, {4096, false}, 0);
+  using V = std::vector<SpaceMapRange>;
+  EXPECT_FALSE(w.append(V{{SmType::kAlloc, (4 << 20) + 100, 512}}, 1, 1).ok());  // unaligned
+  EXPECT_FALSE(w.append(V{{SmType::kAlloc, (4 << 20), 0}}, 1, 1).ok());          // empty
+  EXPECT_FALSE(w.append(V{{SmType::kAlloc, (5 << 20) - 512, 1024}}, 1, 1).ok()); // past the end
+  EXPECT_FALSE(w.append(V{{SmType::kAlloc, 0, 512}}, 1, 1).ok());                // before the start
+  EXPECT_FALSE(w.append(V{{SmType::kAlloc, 4 << 20, 512}, {SmType::kAlloc, 1, 512}}, 1, 1).ok());
+  EXPECT_TRUE(w.words().empty());  // nothing of a refused batch is written
+  SpaceMapWriter tiny(kRegion, {8, true}, 0);
+  EXPECT_FALSE(tiny.append(V{{SmType::kAlloc, 4 << 20, 512}}, 1, 1).ok());
+}
+
+TEST(SpaceMapWriter, CondensedMapReplaysToTheSameSet) {
+  // A long log of churn, replayed, condensed, replayed again.
+  std::vector<uint64_t> log;
+  RangeSet model;
+  uint32_t x = 12345;
+  for (int txg = 1; txg < 1000; txg++) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    const uint64_t off = (x % 2000) * 512 + (4 << 20), len = (1 + x % 40) * 512;
+    SpaceMapRange r{model.overlap(off, len) == len ? SmType::kFree : SmType::kAlloc, off, len};
+    if (r.type == SmType::kAlloc && model.overlap(off, len) != 0) continue;
+    if (r.type == SmType::kAlloc) model.add(off, len); else model.remove(off, len);
+    SpaceMapWriter w(kRegion, {4096, false}, log.size() * 8);
+    ASSERT_TRUE(w.append(std::vector<SpaceMapRange>{r}, txg, 1).ok());
+    log.insert(log.end(), w.words().begin(), w.words().end());
+  }
+  auto before = replay(log);
+  ASSERT_TRUE(before.ok()) << before.error().message();
+  auto condensed = encode_condensed_space_map(*before, kRegion, {4096, false}, 1000, 1);
+  ASSERT_TRUE(condensed.ok());
+  auto after = replay(*condensed);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->bytes(), model.bytes());
+  EXPECT_EQ(after->ranges(), model.ranges());
+  EXPECT_EQ(condensed->size(), 1 + model.ranges());  // one debug word, one entry per range
+  EXPECT_TRUE(should_condense_space_map(log.size() * 8, condensed->size() * 8, 128, 9));
+  EXPECT_LT(log.size() * 8, 4u * 4096) << "the log should stay under four 4K blocks";
+  EXPECT_FALSE(should_condense_space_map(log.size() * 8, condensed->size() * 8, 4096, 9));  // under 4 blocks
+  EXPECT_FALSE(should_condense_space_map(1 << 20, (1 << 19) + 8, 4096, 9));  // not twice its minimum
+  auto empty = encode_condensed_space_map(RangeSet(), kRegion, {4096, false}, 200, 1);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+}
+
 TEST(RangeSet, AddRemoveOverlap) {
   RangeSet s;
   EXPECT_EQ(s.add(10, 10), 0u);

@@ -25,6 +25,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -63,9 +64,43 @@ struct VdevLabel {
 // labels yields four invalid entries.
 std::array<VdevLabel, kVdevLabels> read_vdev_labels(BlockDevice& dev);
 
+// Label regions (vdev_phys, each uberblock slot) end in a zio_eck trailer:
+//
+//   0                                   size-40   size-32                       size
+//   +-----------------------------------+---------+-----------------------------+
+//   | body, then zeros                  | magic   | sha256 of the whole region, |
+//   |                                   | 0x0210da7ab10c7a11 | computed with these|
+//   |                                   |         | 32 bytes holding the verifier |
+//   +-----------------------------------+---------+-----------------------------+
+//
+// The verifier is {region's byte offset on the device, 0, 0, 0}, so a region copied to
+// another place never verifies. Writers store the trailer in their own byte order.
+inline constexpr uint64_t kLabelEckSize = 40;
+
+// Builds a label region of `size` bytes at device byte offset `region_offset`: `body`,
+// zero fill and the trailer. Errors if the body does not fit before the trailer.
+Result<std::vector<uint8_t>> seal_label_region(std::span<const uint8_t> body, uint64_t size,
+                                               uint64_t region_offset);
+
 // Builds the 112 KiB vdev_phys region for `config` as label writers store it: the XDR
-// nvlist, zero fill, and the sha256 zio_eck trailer with `region_offset` (the region's
-// byte offset on the device) as verifier. Errors if the nvlist does not fit.
+// nvlist, zero fill, and the trailer with `region_offset` (the region's byte offset on
+// the device) as verifier. Errors if the nvlist does not fit.
 Result<std::vector<uint8_t>> encode_vdev_phys(const NvList& config, uint64_t region_offset);
+
+// Writes `config` as the vdev_phys region of label `l` (0..3) of `dev`. Errors name the
+// device and label. Does not flush.
+Status write_vdev_phys(BlockDevice& dev, int l, const NvList& config);
+
+// Slots in the uberblock ring of a label, for slots of `slot_size` bytes.
+inline uint64_t uberblock_ring_slots(uint64_t slot_size) { return kUberblockRingSize / slot_size; }
+
+// Byte offset on a device of `device_size` bytes of slot `slot` of label `l`'s ring.
+uint64_t uberblock_slot_offset(uint64_t device_size, int l, uint64_t slot_size, uint64_t slot);
+
+// Writes one uberblock slot of label `l`: `body` (the uberblock fields, in host order),
+// zero fill to `slot_size` (a power of two, 1 KiB .. 8 KiB) and the trailer verified by
+// the slot's device offset. Errors name the device, label and slot. Does not flush.
+Status write_uberblock_slot(BlockDevice& dev, int l, uint64_t slot_size, uint64_t slot,
+                            std::span<const uint8_t> body);
 
 }  // namespace fzfs

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "engine/checksum/checksum.h"
 #include "engine/io/block_device.h"
 #include "engine/io/fault_device.h"
 #include "engine/io/memory_device.h"
@@ -147,6 +150,88 @@ TEST(label, RealZfsFuseLabels) {
   std::vector<uint8_t> region(kVdevPhysSize);
   ASSERT_TRUE((*dev)->pread(region, kVdevPhysOffset).ok());
   EXPECT_TRUE(*again == region);
+}
+
+// --- writing --------------------------------------------------------------------------------
+
+TEST(label_write, VdevPhysRoundTripsThroughReader) {
+  const uint64_t size = (8 << 20) + 77 * 1024;  // end labels aligned down
+  MemoryDevice dev("/mem/w", size);
+  for (int l = 0; l < kVdevLabels; l++) {
+    NvList c = sample_config();
+    c.add_u64("label_no", l);
+    ASSERT_TRUE(write_vdev_phys(dev, l, c).ok());
+  }
+  auto labels = read_vdev_labels(dev);
+  for (int l = 0; l < kVdevLabels; l++) {
+    ASSERT_TRUE(labels[l].valid) << labels[l].error;
+    EXPECT_EQ(labels[l].config->get_u64("label_no"), uint64_t(l));
+    EXPECT_EQ(labels[l].config->get_string("name"), "tank");
+  }
+  // Only the vdev_phys regions were written: pad, boot env and rings stay zero.
+  auto& b = dev.bytes();
+  for (int l = 0; l < kVdevLabels; l++) {
+    const uint64_t at = vdev_label_offset(size, l);
+    EXPECT_TRUE(std::all_of(b.begin() + at, b.begin() + at + kVdevPhysOffset, [](uint8_t x) { return x == 0; }));
+    EXPECT_TRUE(std::all_of(b.begin() + at + kUberblockRingOffset, b.begin() + at + kVdevLabelSize,
+                            [](uint8_t x) { return x == 0; }));
+  }
+}
+
+TEST(label_write, OneLabelOnlyTouchesItself) {
+  auto dev = labeled_device(8 << 20);
+  NvList c = sample_config();
+  c.add_u64("txg", 10);
+  ASSERT_TRUE(write_vdev_phys(*dev, 2, c).ok());
+  auto labels = read_vdev_labels(*dev);
+  EXPECT_EQ(labels[0].config->get_u64("txg"), 9u);
+  EXPECT_EQ(labels[1].config->get_u64("txg"), 9u);
+  EXPECT_EQ(labels[2].config->get_u64("txg"), 10u);
+  EXPECT_EQ(labels[3].config->get_u64("txg"), 9u);
+  EXPECT_EQ(labels[2].ring.front(), 0x12);  // its ring is untouched
+}
+
+TEST(label_write, UberblockSlotIsSealedForItsOffset) {
+  const uint64_t size = 8 << 20;
+  auto dev = labeled_device(size);
+  std::vector<uint8_t> body(216);
+  for (size_t i = 0; i < body.size(); i++) body[i] = uint8_t(i * 7 + 1);
+  for (uint64_t slot_size : {1024u, 4096u, 8192u}) {
+    const uint64_t slot = uberblock_ring_slots(slot_size) - 1;
+    ASSERT_TRUE(write_uberblock_slot(*dev, 3, slot_size, slot, body).ok());
+    const uint64_t at = uberblock_slot_offset(size, 3, slot_size, slot);
+    EXPECT_EQ(at, vdev_label_offset(size, 3) + kUberblockRingOffset + slot * slot_size);
+    std::vector<uint8_t> got(dev->bytes().begin() + at, dev->bytes().begin() + at + slot_size);
+    EXPECT_TRUE(std::equal(body.begin(), body.end(), got.begin()));
+    EXPECT_TRUE(std::all_of(got.begin() + body.size(), got.end() - kLabelEckSize,
+                            [](uint8_t x) { return x == 0; }));
+    EXPECT_TRUE(verify_embedded(got, ChecksumType::kSha256, Cksum{{at, 0, 0, 0}}));
+    EXPECT_FALSE(verify_embedded(got, ChecksumType::kSha256, Cksum{{at + slot_size, 0, 0, 0}}));
+  }
+  // The slot before the last 8 KiB one, and the label's config, are intact.
+  EXPECT_EQ(dev->bytes()[uberblock_slot_offset(size, 3, 8192, 14)], 0x13);
+  EXPECT_TRUE(read_vdev_labels(*dev)[3].valid);
+}
+
+TEST(label_write, BadArgumentsAndFailuresNameDeviceAndLabel) {
+  auto mem = labeled_device(8 << 20);
+  FaultDevice dev(mem);
+  std::vector<uint8_t> body(216, 1);
+  EXPECT_FALSE(write_uberblock_slot(dev, 0, 1024, 128, body).ok());  // ring has 128 slots
+  EXPECT_FALSE(write_uberblock_slot(dev, 0, 1000, 0, body).ok());
+  EXPECT_FALSE(write_uberblock_slot(dev, 4, 1024, 0, body).ok());
+  EXPECT_FALSE(write_uberblock_slot(dev, 0, 1024, 0, std::vector<uint8_t>(1000, 1)).ok());
+  dev.fail_writes(vdev_label_offset(8 << 20, 1), kVdevLabelSize);
+  Status s = write_vdev_phys(dev, 1, sample_config());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("/mem/labeled"), std::string::npos) << s.error().message();
+  EXPECT_NE(s.error().message().find("label 1"), std::string::npos) << s.error().message();
+  s = write_uberblock_slot(dev, 1, 1024, 5, body);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("label 1 uberblock slot 5"), std::string::npos) << s.error().message();
+  EXPECT_TRUE(write_vdev_phys(dev, 0, sample_config()).ok());
+  MemoryDevice tiny("/mem/tiny", 512 << 10);
+  EXPECT_FALSE(write_vdev_phys(tiny, 0, sample_config()).ok());
 }
 
 }  // namespace

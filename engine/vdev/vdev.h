@@ -65,12 +65,11 @@ class Vdev {
   // mirror to every present child, RAIDZ as data columns plus parity columns. A child
   // that fails counts a write error; the write fails (EIO, naming the device and offset)
   // only when the block could not be stored with the redundancy to read it back.
-  // (Default bodies until every vdev type implements them.)
-  virtual Status write(uint64_t offset, std::span<const uint8_t> data) {
-    return make_error(ENOTSUP, "vdev {}: writing is not implemented", name());
-  }
-  // Makes every write so far durable on every present leaf (fdatasync).
-  virtual Status flush() { return make_error(ENOTSUP, "vdev {}: flush is not implemented", name()); }
+  // A psize that is not a whole number of sectors is zero-padded to one.
+  virtual Status write(uint64_t offset, std::span<const uint8_t> data) = 0;
+  // Makes every write so far durable on every present leaf (fdatasync). Like write(),
+  // it fails only when too few children flushed for the redundancy to hold.
+  virtual Status flush() = 0;
 
   // The allocated size of a block of physical size psize at offset (RAIDZ adds parity
   // and padding; others round up to 1 << ashift).

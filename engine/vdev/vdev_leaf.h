@@ -22,12 +22,20 @@ class LeafVdev final : public Vdev {
   // read_errors on an I/O error and cksum_errors when verify() refuses the bytes; a
   // missing device fails with EIO without counting.
   Status read(uint64_t offset, std::span<uint8_t> out, const BlockVerifier& verify) override;
+  // Writes at physical offset + 4 MiB, padding the last sector with zeros. Counts
+  // write_errors on an I/O error; a missing device fails with EIO without counting.
+  Status write(uint64_t offset, std::span<const uint8_t> data) override;
+  // fdatasync of the device; nothing to do for a missing one.
+  Status flush() override;
   uint64_t asize(uint64_t psize) const override;
 
   BlockDevice* device() const { return dev_.get(); }
   const std::string& path() const { return path_; }
 
  private:
+  // EIO unless [offset, offset + size) lies inside the device's DVA address space.
+  Status check_range(uint64_t offset, uint64_t size) const;
+
   std::string type_;
   std::string path_;
   std::shared_ptr<BlockDevice> dev_;
@@ -44,6 +52,9 @@ class PlaceholderVdev final : public Vdev {
     return type_ == "hole" ? VdevState::kOnline : VdevState::kUnavail;
   }
   Status read(uint64_t offset, std::span<uint8_t> out, const BlockVerifier& verify) override;
+  Status write(uint64_t offset, std::span<const uint8_t> data) override;
+  // A hole has nothing to flush; a missing top-level vdev cannot be made durable.
+  Status flush() override;
   uint64_t asize(uint64_t psize) const override { return psize; }
 
  private:

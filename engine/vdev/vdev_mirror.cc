@@ -46,6 +46,42 @@ Status MirrorVdev::read(uint64_t offset, std::span<uint8_t> out, const BlockVeri
                     out.size(), why);
 }
 
+Status MirrorVdev::write(uint64_t offset, std::span<const uint8_t> data) {
+  size_t stored = 0;
+  std::string why;
+  for (auto& c : children) {
+    Status s = c->write(offset, data);
+    if (s.ok()) {
+      stored++;
+    } else {
+      why += (why.empty() ? "" : "; ") + s.error().message();
+    }
+  }
+  if (stored > 0) return Status::Ok();
+  counters.write_errors++;
+  return make_error(EIO, "vdev {}: no child stored {:#x}+{:#x} ({})", name(), offset, data.size(),
+                    why);
+}
+
+Status MirrorVdev::flush() {
+  size_t flushed = 0;
+  std::string why;
+  for (auto& c : children) {
+    VdevState st = c->state();
+    if (st != VdevState::kOnline && st != VdevState::kDegraded) continue;  // holds nothing new
+    Status s = c->flush();
+    if (s.ok()) {
+      flushed++;
+    } else {
+      why += (why.empty() ? "" : "; ") + s.error().message();
+    }
+  }
+  if (flushed > 0) return Status::Ok();
+  counters.write_errors++;
+  return make_error(EIO, "vdev {}: no child could be flushed ({})", name(),
+                    why.empty() ? "no child is present" : why);
+}
+
 uint64_t MirrorVdev::asize(uint64_t psize) const { return round_to_ashift(psize, ashift); }
 
 }  // namespace fzfs

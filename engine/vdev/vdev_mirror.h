@@ -19,6 +19,11 @@ class MirrorVdev final : public Vdev {
   // Tries healthy children first, in order; the first copy that verifies wins. Children
   // count their own errors; the mirror counts one only when no copy is good.
   Status read(uint64_t offset, std::span<uint8_t> out, const BlockVerifier& verify) override;
+  // Writes the block to every child; succeeds when at least one child stored it (the
+  // others count their write errors and are repaired later by resilver or scrub).
+  Status write(uint64_t offset, std::span<const uint8_t> data) override;
+  // Flushes every child; succeeds when at least one child that is present flushed.
+  Status flush() override;
   uint64_t asize(uint64_t psize) const override;
 
  private:

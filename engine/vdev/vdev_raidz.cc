@@ -109,6 +109,63 @@ Status RaidzVdev::read(uint64_t offset, std::span<uint8_t> out, const BlockVerif
   return reconstruct(map, a, out, verify);
 }
 
+Status RaidzVdev::write(uint64_t offset, std::span<const uint8_t> data) {
+  if (data.empty()) return Status::Ok();
+  const uint64_t size = round_to_ashift(data.size(), ashift);
+  const RaidzMap map = raidz_map(offset, size, ashift, children.size(), nparity_);
+  const size_t np = map.nparity;
+  const size_t ncols = map.cols.size();
+  const size_t len = map.parity_size();
+
+  // Every column buffer is parity-length: short data columns count as zero-padded.
+  std::vector<std::vector<uint8_t>> cols(ncols, std::vector<uint8_t>(len, 0));
+  size_t pos = 0;
+  for (size_t c = np; c < ncols && pos < data.size(); c++) {
+    const size_t n = std::min<size_t>(map.cols[c].size, data.size() - pos);
+    std::memcpy(cols[c].data(), data.data() + pos, n);
+    pos += map.cols[c].size;
+  }
+  std::vector<const uint8_t*> data_ptrs;
+  std::vector<uint8_t*> parity_ptrs;
+  for (size_t c = np; c < ncols; c++) data_ptrs.push_back(cols[c].data());
+  for (size_t c = 0; c < np; c++) parity_ptrs.push_back(cols[c].data());
+  codec(int(ncols - np)).generate(len, data_ptrs, parity_ptrs);
+
+  size_t failed = 0;
+  std::string why;
+  for (size_t c = 0; c < ncols; c++) {
+    const RaidzColumn& col = map.cols[c];
+    Status s = children[col.child]->write(col.offset, std::span(cols[c].data(), col.size));
+    if (!s.ok()) {
+      failed++;
+      why += (why.empty() ? "" : "; ") + s.error().message();
+    }
+  }
+  if (failed <= nparity_) return Status::Ok();
+  counters.write_errors++;
+  return make_error(EIO, "vdev {}: {} of {} columns not written at {:#x}+{:#x}, parity covers {} ({})",
+                    name(), failed, ncols, offset, data.size(), nparity_, why);
+}
+
+Status RaidzVdev::flush() {
+  size_t failed = 0;
+  std::string why;
+  for (auto& c : children) {
+    VdevState st = c->state();
+    Status s = (st == VdevState::kOnline || st == VdevState::kDegraded)
+                   ? c->flush()
+                   : make_error(ENXIO, "vdev {} is {}", c->name(), to_string(st));
+    if (!s.ok()) {
+      failed++;
+      why += (why.empty() ? "" : "; ") + s.error().message();
+    }
+  }
+  if (failed <= nparity_) return Status::Ok();
+  counters.write_errors++;
+  return make_error(EIO, "vdev {}: {} of {} children could not be flushed, parity covers {} ({})",
+                    name(), failed, children.size(), nparity_, why);
+}
+
 void RaidzVdev::blame_parity(const RaidzMap& map, const Attempt& a,
                              std::vector<std::vector<uint8_t>>& work) {
   const int np = int(map.nparity);

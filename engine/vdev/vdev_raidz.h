@@ -30,6 +30,12 @@ class RaidzVdev final : public Vdev {
   std::string name() const override;
   VdevState state() const override;
   Status read(uint64_t offset, std::span<uint8_t> out, const BlockVerifier& verify) override;
+  // Cuts the block into data columns (zero-padded to whole sectors), computes the parity
+  // columns and writes every column to its child. Skip sectors are not written: nothing
+  // reads them. Fails when more than nparity columns could not be written.
+  Status write(uint64_t offset, std::span<const uint8_t> data) override;
+  // Flushes every child; fails when more than nparity children are missing or failed.
+  Status flush() override;
   uint64_t asize(uint64_t psize) const override;
   uint64_t nparity() const { return nparity_; }
 

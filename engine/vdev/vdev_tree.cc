@@ -53,6 +53,14 @@ class RootVdev final : public Vdev {
   Status read(uint64_t offset, std::span<uint8_t> out, const BlockVerifier& verify) override {
     return make_error(EINVAL, "vdev {}: the root is not addressable; read a top-level vdev", name_);
   }
+  Status write(uint64_t offset, std::span<const uint8_t> data) override {
+    return make_error(EINVAL, "vdev {}: the root is not addressable; write a top-level vdev", name_);
+  }
+  // Every top-level vdev must keep its redundancy: blocks may live on any of them.
+  Status flush() override {
+    for (auto& c : children) FZ_CHECK(c->flush());
+    return Status::Ok();
+  }
   uint64_t asize(uint64_t psize) const override { return psize; }
 
  private:

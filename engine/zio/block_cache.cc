@@ -12,7 +12,13 @@ BlockData BlockCache::get(const Key& k) {
 
 void BlockCache::put(const Key& k, BlockData data) {
   std::lock_guard<std::mutex> g(mu_);
-  if (index_.count(k)) return;
+  // A block rewritten in place (same DVA and birth, a later sync pass of its txg)
+  // replaces its old bytes.
+  if (auto it = index_.find(k); it != index_.end()) {
+    bytes_ -= it->second->second->size();
+    lru_.erase(it->second);
+    index_.erase(it);
+  }
   bytes_ += data->size();
   lru_.emplace_front(k, std::move(data));
   index_[k] = lru_.begin();
