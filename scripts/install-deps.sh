@@ -14,6 +14,7 @@ PACKAGES=(
   zstd bzip2                                     # unpacking the conformance corpus
   zfs-fuse                                       # reference implementation (demo, corpus)
   fio python3                                    # benchmarks and helpers
+  stress-ng                                      # filesystem stressors (tests/posix)
 )
 
 missing=()
