@@ -73,8 +73,24 @@ struct ImportOptions {
   bool verify_checksums = true;
 };
 
+// `zpool create`'s arguments.
+struct CreateOptions {
+  std::string pool;
+  std::vector<std::string> vdevs;                 // "mirror", "/d/a", "/d/b", "raidz2", ...
+  std::map<std::string, std::string> pool_props;  // -o version=N, ashift=9|12, autoexpand=on
+  std::map<std::string, std::string> fs_props;    // -O PROP=VAL for the root file system
+  std::string mountpoint;                         // -m (empty: /POOL)
+  bool force = false;                             // -f
+  bool dry_run = false;                           // -n: validate and describe only
+};
+
 class Pool {
  public:
+  // Creates a pool on the devices (files or block devices) and leaves it exported, so
+  // that Pool::import (or zfs-fuse) can take it. With dry_run, returns the layout zpool
+  // create -n would print and writes nothing. Errors carry zpool's messages.
+  static Result<std::string> create(const CreateOptions& opts);
+
   virtual ~Pool() = default;
 
   // Scans the directories (or device files given directly) for pool labels.
@@ -103,6 +119,39 @@ class Pool {
   virtual Result<std::shared_ptr<Filesystem>> open_filesystem(const std::string& name) = 0;
   // Snapshot names (the part after '@') of a dataset, in creation order.
   virtual Result<std::vector<std::string>> snapshots_of(const std::string& dataset) = 0;
+
+  // ---- dataset and property changes (read-write pools; EROFS otherwise) ------------------
+  // zfs create [-p] [-o PROP=VAL]... NAME: a file system with its properties.
+  virtual Status create_dataset(const std::string& name, const std::map<std::string, std::string>& props,
+                                bool parents) {
+    return make_error(EROFS, "pool is read-only");
+  }
+  // zfs destroy [-r] NAME (EBUSY with zfs's message when it has children and !recursive).
+  virtual Status destroy_dataset(const std::string& name, bool recursive) {
+    return make_error(EROFS, "pool is read-only");
+  }
+  virtual Status rename_dataset(const std::string& from, const std::string& to) {
+    return make_error(EROFS, "pool is read-only");
+  }
+  // zfs set / zfs inherit (user properties "module:name" included); values are checked
+  // and normalized as zfs does ("compression=gzip" -> gzip-6 on disk, "quota=1G", ...).
+  virtual Status set_property(const std::string& dataset, const std::string& prop, const std::string& value) {
+    return make_error(EROFS, "pool is read-only");
+  }
+  virtual Status inherit_property(const std::string& dataset, const std::string& prop) {
+    return make_error(EROFS, "pool is read-only");
+  }
+  // zpool set PROP=VAL POOL.
+  virtual Status set_pool_property(const std::string& prop, const std::string& value) {
+    return make_error(EROFS, "pool is read-only");
+  }
+
+  // Read-write pools: commits every change so far (a txg sync) and returns when it is on
+  // stable storage.
+  virtual Status sync() { return Status::Ok(); }
+  // Commits everything and marks the pool exported in its labels; the Pool is closed
+  // afterwards (every call fails).
+  virtual Status export_pool() { return Status::Ok(); }
 };
 
 }  // namespace fzfs

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <functional>
 
 #include "engine/dmu/dmu_types.h"
 #include "engine/dsl/dataset_sync.h"
@@ -88,6 +89,56 @@ Result<std::unique_ptr<WritablePool>> WritablePool::open(Spa& spa, const DslPool
     if (e.name == "deflate" && !e.ints.empty()) wp->deflate_ = e.ints[0] != 0;
   if (auto mos_dir = child_dir(dp, dp.root_dir_obj(), "$MOS"); mos_dir.ok()) wp->mos_dir_ = *mos_dir;
   return wp;
+}
+
+Result<std::unique_ptr<WritablePool>> WritablePool::create_new(Spa& spa, uint64_t version, uint64_t txg,
+                                                               WritablePoolOptions opts) {
+  std::unique_ptr<WritablePool> wp(new WritablePool());
+  wp->spa_ = &spa;
+  wp->version_ = version;
+  wp->txg_ = txg;
+  wp->opts_ = std::move(opts);
+  wp->max_copies_ = version >= 2 ? 3 : 1;
+  wp->ub_.version = version;
+  wp->ub_.little = Blkptr::kHostLittleEndian();
+  uint64_t guid_sum = spa.guid();
+  std::function<void(const Vdev&)> sum = [&](const Vdev& v) {
+    if (std::string(v.type()) != "root") guid_sum += v.guid;
+    for (const auto& c : v.children) sum(*c);
+  };
+  sum(*spa.root());
+  wp->ub_.guid_sum = guid_sum;
+
+  std::vector<TopVdevSpace> tops;
+  uint64_t min_ashift = 63;
+  for (const auto& vd : spa.root()->children) {
+    TopVdevSpace t;
+    t.id = vd->id;
+    t.vdev = vd.get();
+    t.ashift = vd->ashift;
+    t.asize = vd->asize_total;
+    t.metaslab_shift = legacy_metaslab_shift(vd->asize_total);
+    t.metaslabs.resize(t.asize >> t.metaslab_shift);
+    uint64_t alloc128k = vd->asize(128 * 1024);
+    wp->deflate_ratio_.push_back(alloc128k ? (1ULL << 17) / (alloc128k >> 9) : 512);
+    wp->ms_array_.push_back(0);
+    min_ashift = std::min<uint64_t>(min_ashift, vd->ashift);
+    tops.push_back(std::move(t));
+  }
+  FZ_TRY(wp->alloc_, MetaslabAllocator::create(std::move(tops)));
+  wp->writer_ = std::make_unique<BlockWriter>(spa.root(), wp->alloc_.get(), &spa.reader()->cache(),
+                                              uint64_t{1} << std::min<uint64_t>(min_ashift, 16));
+  wp->mos_ = WritableObjset::create(spa.reader(), ObjsetType::kMeta, version >= 15 ? 2048 : 1024, 14);
+  return wp;
+}
+
+void WritablePool::set_metaslab_array(uint64_t vdev, uint64_t object) {
+  if (vdev < ms_array_.size()) ms_array_[vdev] = object;
+}
+
+void WritablePool::add_new_dataset(uint64_t ds_obj, std::unique_ptr<WritableObjset> os,
+                                   const DatasetWriteProps& props) {
+  datasets_[ds_obj] = OpenDataset{std::move(os), props};
 }
 
 uint64_t WritablePool::dsize(const Blkptr& bp) const {

@@ -41,6 +41,22 @@ class WritablePool {
   // allocator and continues from the uberblock's txg.
   static Result<std::unique_ptr<WritablePool>> open(Spa& spa, const DslPool& dp, WritablePoolOptions opts);
 
+  // A new pool on `spa` (whose devices carry fresh labels and no uberblock): every
+  // metaslab empty, an empty MOS of `version` to fill in, txg `txg` open. The caller
+  // creates the MOS objects, the metaslab arrays (set_metaslab_array) and datasets,
+  // then calls sync() to write the first uberblock.
+  static Result<std::unique_ptr<WritablePool>> create_new(Spa& spa, uint64_t version, uint64_t txg,
+                                                          WritablePoolOptions opts);
+  // The metaslab array object of a top-level vdev (a new pool's are made by the caller).
+  void set_metaslab_array(uint64_t vdev, uint64_t object);
+  // A head dataset whose objset was created in this txg (its dsl_dataset already in
+  // the MOS): sync() writes it and stores its root bp.
+  void add_new_dataset(uint64_t ds_obj, std::unique_ptr<WritableObjset> os, const DatasetWriteProps& props);
+  // Whether the pool charges deflated space (the MOS directory's "deflate"), and the
+  // $MOS directory to charge the MOS's own blocks to.
+  void set_deflate(bool on) { deflate_ = on; }
+  void set_mos_dir(uint64_t dir_obj) { mos_dir_ = dir_obj; }
+
   uint64_t open_txg() const { return txg_; }
   uint64_t version() const { return version_; }
   WritableObjset& mos() { return *mos_; }

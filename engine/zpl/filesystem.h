@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,6 +45,22 @@ struct FsStat {
   uint32_t namemax = 255;
 };
 
+// Which attributes a setattr changes (FUSE's to_set bits, by name).
+struct SetAttr {
+  std::optional<uint32_t> mode;   // permission bits (the type bits are ignored)
+  std::optional<uint32_t> uid, gid;
+  std::optional<uint64_t> size;   // truncate or extend
+  std::optional<Timespec> atime, mtime;
+  bool atime_now = false, mtime_now = false;
+  std::optional<Timespec> ctime;  // rarely set explicitly
+};
+
+// Who makes a new file: its owner and group (the caller applies umask and setgid rules).
+struct Creds {
+  uint32_t uid = 0, gid = 0;
+};
+
+// Writes fail with EROFS on a read-only file system (snapshots, read-only imports).
 class Filesystem {
  public:
   virtual ~Filesystem() = default;
@@ -64,6 +81,41 @@ class Filesystem {
   virtual Result<std::vector<std::string>> listxattr(uint64_t obj) = 0;  // ENODATA-free
   virtual Result<std::vector<uint8_t>> getxattr(uint64_t obj, std::string_view name) = 0;
   virtual Result<FsStat> statfs() = 0;
+
+  // ---- changes (ZFS semantics; errno values as POSIX asks) -----------------------------
+  // A regular file, FIFO, socket or device node (`mode` carries the type bits; rdev is a
+  // Linux dev_t for devices). EEXIST if the name is taken.
+  virtual Result<Attr> create(uint64_t dir, std::string_view name, uint32_t mode, uint64_t rdev, const Creds& c) {
+    return ro();
+  }
+  virtual Result<Attr> mkdir(uint64_t dir, std::string_view name, uint32_t mode, const Creds& c) { return ro(); }
+  virtual Result<Attr> symlink(uint64_t dir, std::string_view name, std::string_view target, const Creds& c) {
+    return ro();
+  }
+  // A new name for `obj` (not a directory: EPERM).
+  virtual Result<Attr> link(uint64_t obj, uint64_t dir, std::string_view name) { return ro(); }
+  virtual Status unlink(uint64_t dir, std::string_view name) { return ro(); }
+  virtual Status rmdir(uint64_t dir, std::string_view name) { return ro(); }
+  // flags: RENAME_NOREPLACE / RENAME_EXCHANGE (linux/fs.h values) or 0.
+  virtual Status rename(uint64_t dir, std::string_view name, uint64_t newdir, std::string_view newname,
+                        unsigned flags) {
+    return ro();
+  }
+  virtual Result<Attr> setattr(uint64_t obj, const SetAttr& a) { return ro(); }
+  // Writes all of data at offset (the file grows as needed); returns bytes written.
+  virtual Result<size_t> write(uint64_t obj, uint64_t offset, std::span<const uint8_t> data) { return ro(); }
+  // flags: XATTR_CREATE / XATTR_REPLACE or 0.
+  virtual Status setxattr(uint64_t obj, std::string_view name, std::span<const uint8_t> value, int flags) {
+    return ro();
+  }
+  virtual Status removexattr(uint64_t obj, std::string_view name) { return ro(); }
+  // Returns once every change made so far to this file system is on stable storage.
+  virtual Status fsync(uint64_t obj, bool datasync) { return Status::Ok(); }
+  // The kernel holds no more references to obj: an unlinked file's space can be freed.
+  virtual void forget(uint64_t obj) {}
+
+ protected:
+  static Error ro() { return make_error(EROFS, "read-only file system"); }
 };
 
 }  // namespace fzfs
