@@ -41,7 +41,7 @@ bool feature_supported_for_read(const std::string& guid) {
   return kSupported.count(guid) != 0;
 }
 
-Result<std::unique_ptr<DslPool>> DslPool::open(Spa* spa) {
+Result<std::unique_ptr<DslPool>> DslPool::open(Spa* spa, const Uberblock* only) {
   if (!spa_version_supported(spa->version()))
     return make_error(ENOTSUP, "pool version {} is not supported (this fzfs reads versions 1-{} and {})",
                       spa->version(), kSpaVersionMaxLegacy, kSpaVersionFeatures);
@@ -50,7 +50,8 @@ Result<std::unique_ptr<DslPool>> DslPool::open(Spa* spa) {
   Error last(EIO, "no uberblock");
   // Try uberblocks newest first; a torn last txg falls back to the one before it.
   size_t tries = 0;
-  for (const Uberblock& ub : spa->uberblocks()) {
+  const std::vector<Uberblock> just_one = only ? std::vector<Uberblock>{*only} : std::vector<Uberblock>{};
+  for (const Uberblock& ub : only ? just_one : spa->uberblocks()) {
     if (++tries > 8) break;
     if (!spa_version_supported(ub.version))
       return make_error(ENOTSUP, "pool version {} is not supported (this fzfs reads versions 1-{} and {})",

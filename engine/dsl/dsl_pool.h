@@ -39,7 +39,8 @@ class DslPool {
  public:
   // Opens the MOS at the best uberblock whose MOS and object directory read cleanly,
   // checks the pool version and features, and reads the MOS config.
-  static Result<std::unique_ptr<DslPool>> open(Spa* spa);
+  // With `only`, opens the MOS of that uberblock alone (a pool this process writes).
+  static Result<std::unique_ptr<DslPool>> open(Spa* spa, const Uberblock* only = nullptr);
 
   Spa* spa() const { return spa_; }
   const Uberblock& uberblock() const { return ub_; }

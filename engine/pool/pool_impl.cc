@@ -117,13 +117,12 @@ Result<std::unique_ptr<PoolImpl>> PoolImpl::open(const PoolCandidate& cand, cons
   if (!spa_version_supported(cand.version))
     return make_error(ENOTSUP, "pool version {} is not supported (this fzfs reads versions 1-{} and {})",
                       cand.version, kSpaVersionMaxLegacy, kSpaVersionFeatures);
-  if (!opts.readonly) return make_error(ENOTSUP, "read-write import is not supported yet; use -o readonly=on");
   if (cand.state == static_cast<uint64_t>(PoolState::kActive) && !opts.force) {
     // A pool not exported cleanly may be in use elsewhere; zpool asks for -f. Read-only
     // access cannot damage it, so allow it and say nothing.
   }
   std::unique_ptr<PoolImpl> p(new PoolImpl());
-  FZ_TRY(p->spa_, Spa::open(cand, /*writable=*/false));
+  FZ_TRY(p->spa_, Spa::open(cand, /*writable=*/!opts.readonly));
   p->spa_->reader()->set_checksum_verification(opts.verify_checksums);
   if (p->spa_->root()->state() == VdevState::kUnavail || p->spa_->root()->state() == VdevState::kFaulted)
     return make_error(ENXIO, "pool {}: one or more devices are unavailable and the pool has no redundancy to cover them{}",
@@ -131,7 +130,74 @@ Result<std::unique_ptr<PoolImpl>> PoolImpl::open(const PoolCandidate& cand, cons
   auto dsl = DslPool::open(p->spa_.get());
   if (!dsl.ok()) return std::move(dsl).error().context("pool {}", cand.name);
   p->dsl_ = std::move(*dsl);
+  if (!opts.readonly) {
+    if (Status s = p->start_writing(cand); !s.ok()) return std::move(s).error().context("pool {}", cand.name);
+  }
   return p;
+}
+
+Status PoolImpl::start_writing(const PoolCandidate& cand) {
+  WritablePoolOptions wo;
+  for (const auto& d : cand.devices) wo.leaf_labels[d.guid] = d.config;
+  for (const auto& [f, refcount] : dsl_->features())
+    if (f == "org.illumos:lz4_compress" && refcount > 0) wo.lz4_active = true;
+  FZ_TRY(auto wp, WritablePool::open(*spa_, *dsl_, std::move(wo)));
+  // Importing writes the labels anew: the pool is active, at a new txg.
+  FZ_CHECK(wp->sync(static_cast<uint64_t>(PoolState::kActive)));
+  FZ_TRY(writer_, PoolWriter::start(std::move(wp)));
+  return refresh_locked();
+}
+
+PoolImpl::~PoolImpl() {
+  if (writer_ && !closed_) {
+    // Not exported: keep every change, leave the pool active (as a crash would, minus
+    // the loss).
+    (void)writer_->shutdown(static_cast<uint64_t>(PoolState::kActive));
+  }
+}
+
+Status PoolImpl::check_open() const {
+  if (closed_) return make_error(EBADF, "pool {} is exported", spa_ ? spa_->name() : "");
+  return Status::Ok();
+}
+
+Status PoolImpl::refresh_locked() {
+  if (!writer_) return Status::Ok();
+  Uberblock ub;
+  {
+    std::lock_guard<std::mutex> g(writer_->lock());
+    ub = writer_->pool().uberblock();
+    dsl_generation_ = writer_->generation();
+  }
+  auto dsl = DslPool::open(spa_.get(), &ub);
+  if (!dsl.ok()) return std::move(dsl).error();
+  dsl_ = std::move(*dsl);
+  nodes_.reset();
+  allocated_.reset();
+  return Status::Ok();
+}
+
+Status PoolImpl::sync() {
+  FZ_CHECK(check_open());
+  if (!writer_) return Status::Ok();
+  return writer_->wait_synced();
+}
+
+Status PoolImpl::export_pool() {
+  std::lock_guard<std::mutex> g(mu_);
+  FZ_CHECK(check_open());
+  if (!writer_) {
+    closed_ = true;
+    return Status::Ok();
+  }
+  for (auto& [name, fs] : filesystems_)
+    if (auto* z = dynamic_cast<ZplFs*>(fs.get()); z && !z->readonly()) FZ_CHECK(z->drain_unlinked());
+  Status s = writer_->shutdown(static_cast<uint64_t>(PoolState::kExported));
+  closed_ = true;
+  filesystems_.clear();
+  dataset_txgs_.clear();
+  writer_.reset();
+  return s;
 }
 
 uint64_t PoolImpl::allocated_bytes() {
@@ -191,7 +257,7 @@ std::map<std::string, PropValue> PoolImpl::properties() {
   p["health"] = PropValue{health(), std::nullopt, "-"};
   p["guid"] = PropValue{std::to_string(guid()), guid(), "-"};
   p["version"] = PropValue{version() == kSpaVersionFeatures ? "-" : std::to_string(version()), version(), "default"};
-  p["readonly"] = PropValue{"on", 1, "-"};
+  p["readonly"] = readonly() ? PropValue{"on", 1, "-"} : PropValue{"off", 0, "-"};
   p["dedupratio"] = PropValue{"1.00x", 100, "-"};
   p["bootfs"] = PropValue{"-", std::nullopt, "default"};
   p["delegation"] = PropValue{"on", 1, "default"};
@@ -247,6 +313,8 @@ HealthReport PoolImpl::health_report() {
 }
 
 Result<const std::vector<DslNode>*> PoolImpl::nodes() {
+  FZ_CHECK(check_open());
+  if (writer_ && writer_->generation() != dsl_generation_) FZ_CHECK(refresh_locked());
   if (!nodes_) {
     auto all = dsl_->walk();
     if (!all.ok()) return std::move(all).error().context("pool {}", name());
@@ -300,6 +368,7 @@ Result<std::shared_ptr<Filesystem>> PoolImpl::open_filesystem(const std::string&
   auto it = std::find_if(all->begin(), all->end(), [&](const DslNode& n) { return n.name == name; });
   if (it == all->end()) return make_error(ENOENT, "dataset '{}' does not exist", name);
   const DslNode& n = *it;
+  if (writer_ && !n.snapshot && n.os_type == ObjsetType::kZfs) return open_writable(n);
   auto os = Objset::open(spa_->reader(), n.ds.bp);
   if (!os.ok()) return std::move(os).error().context("dataset {}", name);
   uint64_t referenced = n.ds.referenced_bytes;
@@ -318,6 +387,45 @@ Result<std::shared_ptr<Filesystem>> PoolImpl::open_filesystem(const std::string&
   auto fs = ZplFs::open(std::move(*os), name, statfs);
   if (!fs.ok()) return std::move(fs).error().context("dataset {}", name);
   filesystems_[name] = *fs;
+  return std::shared_ptr<Filesystem>(*fs);
+}
+
+Result<std::shared_ptr<Filesystem>> PoolImpl::open_writable(const DslNode& n) {
+  auto props = dataset_properties(*dsl_, n, dataset_available(), std::nullopt);
+  if (!props.ok()) return std::move(props).error().context("dataset {}", n.name);
+  auto prop = [&](const char* k) { auto it = props->find(k); return it == props->end() ? std::string() : it->second.value; };
+  const bool lz4 = dsl_->features().count("org.illumos:lz4_compress") && dsl_->features().at("org.illumos:lz4_compress") > 0;
+  DatasetWriteProps wprops = parse_write_props(prop("checksum"), prop("compression"), prop("copies"), lz4);
+  ZplWriteConfig cfg;
+  if (auto it = props->find("recordsize"); it != props->end() && it->second.number) cfg.recordsize = *it->second.number;
+  cfg.indblkshift = version() >= kSpaVersionFeatures ? 17 : 14;
+
+  WritableObjset* wos;
+  {
+    std::lock_guard<std::mutex> g(writer_->lock());
+    FZ_TRY(wos, writer_->pool().dataset(n.ds_obj, wprops));
+  }
+  PoolWriter* w = writer_.get();
+  auto statfs = [w, guid = n.ds.fsid_guid]() {
+    SpaceTotals t = w->pool().space();
+    FsStat s;
+    s.bsize = 4096;
+    const uint64_t slop = std::max<uint64_t>(t.size / 32, 16ULL << 20);
+    const uint64_t avail = t.free() > slop ? t.free() - slop : 0;
+    s.blocks = t.size / s.bsize;
+    s.bfree = s.bavail = avail / s.bsize;
+    s.files = (t.size / 512);
+    s.ffree = avail / 512;
+    s.fsid = guid;
+    return s;
+  };
+  auto txg = std::make_unique<DatasetTxg>(w, n.ds_obj, statfs);
+  auto fs = ZplFs::open_rw(wos, n.name, txg.get(), cfg);
+  if (!fs.ok()) return std::move(fs).error().context("dataset {}", n.name);
+  // Objects a crash left unlinked but not freed go now, as a mount does in ZFS.
+  FZ_CHECK((*fs)->drain_unlinked());
+  dataset_txgs_[n.name] = std::move(txg);
+  filesystems_[n.name] = *fs;
   return std::shared_ptr<Filesystem>(*fs);
 }
 

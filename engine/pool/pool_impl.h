@@ -9,6 +9,7 @@
 
 #include "engine/dsl/dsl_pool.h"
 #include "engine/pool/pool.h"
+#include "engine/pool/pool_writer.h"
 #include "engine/spa/spa.h"
 
 namespace fzfs {
@@ -22,7 +23,8 @@ class PoolImpl final : public Pool {
   const std::string& name() const override { return spa_->name(); }
   uint64_t guid() const override { return spa_->guid(); }
   uint64_t version() const override { return spa_->version(); }
-  bool readonly() const override { return true; }
+  bool readonly() const override { return writer_ == nullptr; }
+  ~PoolImpl() override;
 
   std::map<std::string, PropValue> properties() override;
   VdevStatusNode status() override;
@@ -31,6 +33,8 @@ class PoolImpl final : public Pool {
   Result<std::vector<DatasetInfo>> datasets() override;
   Result<std::shared_ptr<Filesystem>> open_filesystem(const std::string& name) override;
   Result<std::vector<std::string>> snapshots_of(const std::string& dataset) override;
+  Status sync() override;
+  Status export_pool() override;
 
   const DslPool& dsl() const { return *dsl_; }
   Spa& spa() { return *spa_; }
@@ -42,6 +46,10 @@ class PoolImpl final : public Pool {
   uint64_t deflated_space();
   uint64_t dataset_available();
   Result<const std::vector<DslNode>*> nodes();
+  Status refresh_locked();  // re-reads the DSL at the last synced txg (read-write pools)
+  Status start_writing(const PoolCandidate& cand);
+  Result<std::shared_ptr<Filesystem>> open_writable(const DslNode& n);
+  Status check_open() const;
 
   std::unique_ptr<Spa> spa_;
   std::unique_ptr<DslPool> dsl_;
@@ -49,6 +57,11 @@ class PoolImpl final : public Pool {
   std::optional<std::vector<DslNode>> nodes_;  // a read-only pool never changes
   std::optional<uint64_t> allocated_;
   std::map<std::string, std::shared_ptr<Filesystem>> filesystems_;
+  // Read-write pools only.
+  std::unique_ptr<PoolWriter> writer_;
+  std::map<std::string, std::unique_ptr<DatasetTxg>> dataset_txgs_;
+  uint64_t dsl_generation_ = 0;  // writer generation the DSL view was read at
+  bool closed_ = false;
 };
 
 // The zpool-style state of a vdev tree ("ONLINE", "DEGRADED", ...) and its status tree.

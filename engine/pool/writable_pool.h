@@ -56,6 +56,9 @@ class WritablePool {
   // $MOS directory to charge the MOS's own blocks to.
   void set_deflate(bool on) { deflate_ = on; }
   void set_mos_dir(uint64_t dir_obj) { mos_dir_ = dir_obj; }
+  // Replaces the label configs the next label-writing sync stores (pool creation: the
+  // configs name the metaslab arrays only once the MOS objects exist).
+  void set_leaf_labels(std::map<uint64_t, NvList> labels) { opts_.leaf_labels = std::move(labels); }
 
   uint64_t open_txg() const { return txg_; }
   uint64_t version() const { return version_; }

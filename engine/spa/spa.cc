@@ -190,7 +190,8 @@ Result<std::unique_ptr<Spa>> Spa::open(const PoolCandidate& cand, bool writable)
             [](const Uberblock& a, const Uberblock& b) { return a.better_than(b); });
   // Uberblocks newer than the newest label config belong to no config we can trust
   // only if the pool was not exported cleanly; keep them all, best first.
-  if (spa->uberblocks_.empty()) return make_error(EIO, "pool {}: no valid uberblock on any device", cand.name);
+  // A pool being created (labels of txg 0) has no uberblock until its first sync.
+  if (spa->uberblocks_.empty() && cand.txg != 0) return make_error(EIO, "pool {}: no valid uberblock on any device", cand.name);
   return spa;
 }
 

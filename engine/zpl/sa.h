@@ -73,6 +73,8 @@ class SaRegistry {
   const SaAttrDef* attr(uint16_t num) const;
   const SaAttrDef* find(std::string_view name) const;
   const std::vector<uint16_t>* layout(uint64_t num) const;
+  // Records a layout the writer just registered in the pool's LAYOUTS ZAP.
+  void add_layout(uint64_t num, std::vector<uint16_t> attrs) { layouts_[num] = std::move(attrs); }
 
  private:
   std::map<uint16_t, SaAttrDef> attrs_;

@@ -18,7 +18,7 @@ constexpr uint64_t kDirentObjMask = (1ULL << 48) - 1;
 constexpr size_t kLegacyZnodeSize = 264;  // znode_phys, after which old symlinks sit inline
 constexpr uint64_t kMaxSymlink = 4096;
 
-Result<ZapReader> open_zap(const Objset& os, uint64_t obj, std::unique_ptr<ObjectData>* holder) {
+Result<ZapReader> open_zap(const ObjectStore& os, uint64_t obj, std::unique_ptr<ObjectData>* holder) {
   FZ_TRY(*holder, os.object_data(obj));
   return ZapReader::open(**holder);
 }
@@ -49,7 +49,7 @@ dev_t zpl_device_number(uint64_t raw) {
   return makedev(static_cast<unsigned>((raw >> 8) & 0xfffu), static_cast<unsigned>(raw & 0xffu));
 }
 
-Result<ZplMaster> ZplFs::read_master(const Objset& os) {
+Result<ZplMaster> ZplFs::read_master(const ObjectStore& os) {
   std::unique_ptr<ObjectData> od;
   auto zap = open_zap(os, kMasterNodeObj, &od);
   if (!zap.ok()) return std::move(zap).error().context("ZPL master node");
@@ -70,7 +70,7 @@ Result<ZplMaster> ZplFs::read_master(const Objset& os) {
   return m;
 }
 
-Result<std::shared_ptr<ZplFs>> ZplFs::open(std::shared_ptr<Objset> os, std::string name,
+Result<std::shared_ptr<ZplFs>> ZplFs::open(std::shared_ptr<ObjectStore> os, std::string name,
                                            std::function<FsStat()> statfs_source) {
   if (os->type() != ObjsetType::kZfs) return make_error(EINVAL, "{} is not a file system", name);
   std::shared_ptr<ZplFs> fs(new ZplFs());
@@ -103,7 +103,7 @@ Result<std::shared_ptr<const ZplFs::OpenDir>> ZplFs::open_dir(const Znode& z) co
     if (auto it = dirs_.find(z.dn.object); it != dirs_.end()) return it->second;
   }
   auto d = std::make_shared<OpenDir>();
-  d->data = os_->object_data(z.dn);
+  FZ_TRY(d->data, os_->object_data(z.dn.object));
   auto zap = ZapReader::open(*d->data);
   if (!zap.ok()) return std::move(zap).error().context("{}: directory {}", name_, z.dn.object);
   d->zap = std::move(*zap);
@@ -128,7 +128,7 @@ Result<ZplFs::Znode> ZplFs::znode(uint64_t obj) const {
     if (!sa.ok()) return std::move(sa).error().context("{}: object {}: SA bonus", name_, obj);
     if (z.dn.spill) {
       // Attributes that did not fit in the bonus continue in the spill block.
-      auto blk = os_->reader()->read(*z.dn.spill);
+      auto blk = os_->read_bp(*z.dn.spill);
       if (!blk.ok()) return std::move(blk).error().context("{}: object {}: spill block", name_, obj);
       auto more = parse_sa(**blk, sa_reg_);
       if (!more.ok()) return std::move(more).error().context("{}: object {}: spill block", name_, obj);
@@ -168,11 +168,13 @@ Result<Attr> ZplFs::attr_of(const Znode& z) const {
 }
 
 Result<Attr> ZplFs::getattr(uint64_t obj) {
+  auto held = hold();
   FZ_TRY(Znode z, znode(obj));
   return attr_of(z);
 }
 
 Result<uint64_t> ZplFs::lookup(uint64_t dir, std::string_view name) {
+  auto held = hold();
   FZ_TRY(Znode z, znode(dir));
   FZ_TRY(uint64_t mode, z.sa.u64("ZPL_MODE"));
   if (!S_ISDIR(mode)) return make_error(ENOTDIR, "{}: object {} is not a directory", name_, dir);
@@ -188,6 +190,7 @@ Result<uint64_t> ZplFs::lookup(uint64_t dir, std::string_view name) {
 }
 
 Status ZplFs::readdir(uint64_t dir, uint64_t cookie, const std::function<bool(const DirEntry&)>& emit) {
+  auto held = hold();
   FZ_TRY(Znode z, znode(dir));
   FZ_TRY(uint64_t mode, z.sa.u64("ZPL_MODE"));
   if (!S_ISDIR(mode)) return make_error(ENOTDIR, "{}: object {} is not a directory", name_, dir);
@@ -210,6 +213,7 @@ Status ZplFs::readdir(uint64_t dir, uint64_t cookie, const std::function<bool(co
 }
 
 Result<size_t> ZplFs::read(uint64_t obj, uint64_t offset, std::span<uint8_t> out) {
+  auto held = hold();
   FZ_TRY(Znode z, znode(obj));
   auto size = z.sa.u64("ZPL_SIZE");
   uint64_t fsize = size.ok() ? *size : 0;
@@ -221,6 +225,7 @@ Result<size_t> ZplFs::read(uint64_t obj, uint64_t offset, std::span<uint8_t> out
 }
 
 Result<std::string> ZplFs::readlink(uint64_t obj) {
+  auto held = hold();
   FZ_TRY(Znode z, znode(obj));
   FZ_TRY(uint64_t mode, z.sa.u64("ZPL_MODE"));
   if (!S_ISLNK(mode)) return make_error(EINVAL, "{}: object {} is not a symlink", name_, obj);
@@ -265,6 +270,7 @@ Result<std::vector<std::pair<std::string, std::vector<uint8_t>>>> ZplFs::sa_xatt
 }
 
 Result<std::vector<std::string>> ZplFs::listxattr(uint64_t obj) {
+  auto held = hold();
   FZ_TRY(Znode z, znode(obj));
   std::vector<std::string> names;
   FZ_TRY(auto sa, sa_xattrs(z));
@@ -277,6 +283,7 @@ Result<std::vector<std::string>> ZplFs::listxattr(uint64_t obj) {
 }
 
 Result<std::vector<uint8_t>> ZplFs::getxattr(uint64_t obj, std::string_view name) {
+  auto held = hold();
   FZ_TRY(Znode z, znode(obj));
   std::vector<std::string> candidates{std::string(name)};
   if (name.substr(0, 5) == "user.") candidates.emplace_back(name.substr(5));

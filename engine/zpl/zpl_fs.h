@@ -14,10 +14,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <string>
 
 #include "engine/dmu/objset.h"
+#include "engine/dmu/writable_objset.h"
+#include "engine/zpl/znode.h"
 #include "engine/zap/zap.h"
 #include "engine/zpl/filesystem.h"
 #include "engine/zpl/sa.h"
@@ -40,17 +43,43 @@ struct ZplMaster {
 // a zfs-fuse node with a minor above 255 is read as a Linux one (indistinguishable).
 dev_t zpl_device_number(uint64_t raw);
 
+// What a read-write ZPL needs from the pool that owns its objset.
+class ZplTxg {
+ public:
+  virtual ~ZplTxg() = default;
+  // Held around every call into the objset (changes and reads): the txg sync takes it too.
+  virtual std::mutex& lock() = 0;
+  virtual uint64_t open_txg() = 0;
+  // Called (lock held) after a change: the pool may start a sync when dirty data piles up.
+  virtual void changed() = 0;
+  // Returns when every change made before the call is on stable storage (lock NOT held).
+  virtual Status wait_synced() = 0;
+  // Called (lock held) before a change that may take `bytes` of new space: ENOSPC when
+  // the pool cannot hold it (frees and metadata-only changes pass 0 and always work).
+  virtual Status reserve(uint64_t bytes) = 0;
+  virtual FsStat statfs() = 0;
+};
+
+// Settings of a read-write file system that come from its dataset's properties.
+struct ZplWriteConfig {
+  uint64_t recordsize = 128 * 1024;
+  uint8_t indblkshift = 14;
+};
+
 class ZplFs final : public Filesystem {
  public:
-  // Opens the file system in `os` (an objset of type ZFS). statfs_source supplies the
-  // dataset's space figures, which live in the DSL, not in the objset.
-  static Result<std::shared_ptr<ZplFs>> open(std::shared_ptr<Objset> os, std::string name,
+  // Opens the file system in `os` (an objset of type ZFS) read-only. statfs_source
+  // supplies the dataset's space figures, which live in the DSL, not in the objset.
+  static Result<std::shared_ptr<ZplFs>> open(std::shared_ptr<ObjectStore> os, std::string name,
                                              std::function<FsStat()> statfs_source);
+  // Opens it read-write over an objset of the pool's open txg. `txg` must outlive it.
+  static Result<std::shared_ptr<ZplFs>> open_rw(WritableObjset* os, std::string name, ZplTxg* txg,
+                                                ZplWriteConfig cfg);
   // Reads only the master node (for properties).
-  static Result<ZplMaster> read_master(const Objset& os);
+  static Result<ZplMaster> read_master(const ObjectStore& os);
 
   const std::string& dataset_name() const override { return name_; }
-  bool readonly() const override { return true; }
+  bool readonly() const override { return wos_ == nullptr; }
   uint64_t root_object() const override { return master_.root; }
   const ZplMaster& master() const { return master_; }
   const SaRegistry& sa_registry() const { return sa_reg_; }
@@ -64,7 +93,56 @@ class ZplFs final : public Filesystem {
   Result<std::vector<uint8_t>> getxattr(uint64_t obj, std::string_view name) override;
   Result<FsStat> statfs() override;
 
+  // Changes (zpl_write.cc).
+  Result<Attr> create(uint64_t dir, std::string_view name, uint32_t mode, uint64_t rdev, const Creds& c) override;
+  Result<Attr> mkdir(uint64_t dir, std::string_view name, uint32_t mode, const Creds& c) override;
+  Result<Attr> symlink(uint64_t dir, std::string_view name, std::string_view target, const Creds& c) override;
+  Result<Attr> link(uint64_t obj, uint64_t dir, std::string_view name) override;
+  Status unlink(uint64_t dir, std::string_view name) override;
+  Status rmdir(uint64_t dir, std::string_view name) override;
+  Status rename(uint64_t dir, std::string_view name, uint64_t newdir, std::string_view newname,
+                unsigned flags) override;
+  Result<Attr> setattr(uint64_t obj, const SetAttr& a) override;
+  Result<size_t> write(uint64_t obj, uint64_t offset, std::span<const uint8_t> data) override;
+  Status setxattr(uint64_t obj, std::string_view name, std::span<const uint8_t> value, int flags) override;
+  Status removexattr(uint64_t obj, std::string_view name) override;
+  Status fsync(uint64_t obj, bool datasync) override;
+  void forget(uint64_t obj) override;
+  // Frees every object left in the unlinked set (at mount after a crash, and at export).
+  Status drain_unlinked();
+
  private:
+  // A znode being changed: its dnode, attributes and encoding.
+  struct ZnodeRec {
+    uint64_t obj = 0;
+    Dnode dn;
+    ZnodeAttrs a;
+    bool legacy = true;
+    uint64_t layout = 0;  // SA layout the bonus used
+  };
+  std::unique_lock<std::mutex> hold() const {
+    return txg_ ? std::unique_lock<std::mutex>(txg_->lock()) : std::unique_lock<std::mutex>();
+  }
+  Result<ZnodeRec> load(uint64_t obj);
+  Status store(ZnodeRec& z);
+  Result<ZnodeRec> new_znode(uint64_t parent, uint64_t mode, const Creds& c, uint64_t rdev, uint8_t type);
+  Status dir_add(ZnodeRec& dir, std::string_view name, const ZnodeRec& child);
+  Status dir_remove(ZnodeRec& dir, std::string_view name);
+  Result<std::optional<uint64_t>> dir_lookup(const ZnodeRec& dir, std::string_view name);
+  Result<uint64_t> dir_count(const ZnodeRec& dir);
+  Status drop_link(ZnodeRec& z);
+  Status free_znode(uint64_t obj);
+  Result<uint64_t> unlinked_set();
+  Status set_size(ZnodeRec& z, uint64_t size);
+  Result<ZnodeRec> writable_dir(uint64_t dir, std::string_view name);
+  Result<uint64_t> sa_layout_for(const ZnodeAttrs& a);
+  Timespec now() const;
+  void invalidate_dir(uint64_t dir);
+
+  WritableObjset* wos_ = nullptr;  // set when read-write
+  ZplTxg* txg_ = nullptr;
+  ZplWriteConfig wcfg_;
+  std::set<uint64_t> zero_link_;   // unlinked objects the kernel may still hold
   struct Znode {
     Dnode dn;
     SaAttrs sa;
@@ -83,7 +161,7 @@ class ZplFs final : public Filesystem {
   Result<std::vector<ZapEntry>> xattr_dir_entries(const Znode& z) const;
   Result<std::vector<std::pair<std::string, std::vector<uint8_t>>>> sa_xattrs(const Znode& z) const;
 
-  std::shared_ptr<Objset> os_;
+  std::shared_ptr<ObjectStore> os_;
   std::string name_;
   ZplMaster master_;
   SaRegistry sa_reg_;

@@ -1,0 +1,116 @@
+#include "engine/pool/pool_writer.h"
+
+#include <chrono>
+
+namespace fzfs {
+
+Result<std::unique_ptr<PoolWriter>> PoolWriter::start(std::unique_ptr<WritablePool> wp, PoolWriterOptions opts) {
+  std::unique_ptr<PoolWriter> w(new PoolWriter(std::move(wp), opts));
+  w->thread_ = std::thread([p = w.get()] { p->run(); });
+  return w;
+}
+
+PoolWriter::~PoolWriter() {
+  {
+    std::lock_guard<std::mutex> g(cv_mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+uint64_t PoolWriter::generation() const {
+  std::lock_guard<std::mutex> g(cv_mu_);
+  return generation_;
+}
+
+Status PoolWriter::health() const {
+  std::lock_guard<std::mutex> g(cv_mu_);
+  return failed_;
+}
+
+void PoolWriter::changed() {
+  if (wp_->dirty_bytes() < opts_.dirty_max) return;
+  std::lock_guard<std::mutex> g(cv_mu_);
+  requested_++;
+  cv_.notify_all();
+}
+
+Status PoolWriter::reserve(uint64_t bytes) {
+  if (Status s = health(); !s.ok()) return make_error(EIO, "pool is suspended after a failed sync: {}", s.error().message());
+  if (bytes == 0) return Status::Ok();
+  SpaceTotals t = wp_->space();
+  // Keep back 1/32 of the pool (at least 16 MiB) so that a sync, and the frees that
+  // make room, can always be written; dirty data counts twice against what is left
+  // (indirect blocks, ditto copies of metadata).
+  const uint64_t slop = std::max<uint64_t>(t.size / 32, 16ULL << 20);
+  const uint64_t need = 2 * (wp_->dirty_bytes() + bytes);
+  const uint64_t free = t.free() > t.deferred ? t.free() - t.deferred : 0;
+  if (free < slop + need) return make_error(ENOSPC, "out of space");
+  return Status::Ok();
+}
+
+Status PoolWriter::wait_synced() {
+  std::unique_lock<std::mutex> l(cv_mu_);
+  if (!failed_.ok()) return failed_;
+  const uint64_t mine = ++requested_;
+  cv_.notify_all();
+  done_cv_.wait(l, [&] { return covered_ >= mine || !failed_.ok() || stop_; });
+  if (!failed_.ok()) return failed_;
+  if (covered_ < mine) return make_error(EIO, "pool is closing");
+  return Status::Ok();
+}
+
+Status PoolWriter::sync_locked(std::optional<uint64_t> label_state) {
+  uint64_t covers;
+  {
+    std::lock_guard<std::mutex> g(cv_mu_);
+    covers = requested_;  // every request made so far sees this sync's changes
+  }
+  Status s = wp_->sync(label_state);
+  std::lock_guard<std::mutex> g(cv_mu_);
+  if (!s.ok()) {
+    if (failed_.ok()) failed_ = s;
+  } else {
+    covered_ = std::max(covered_, covers);
+    generation_++;
+  }
+  done_cv_.notify_all();
+  return s;
+}
+
+void PoolWriter::run() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> l(cv_mu_);
+      cv_.wait_for(l, std::chrono::milliseconds(opts_.txg_timeout_ms),
+                   [&] { return stop_ || requested_ > covered_; });
+      if (stop_) return;
+      if (!failed_.ok()) continue;
+    }
+    std::lock_guard<std::mutex> g(mu_);
+    if (wp_->dirty() || [&] {
+          std::lock_guard<std::mutex> c(cv_mu_);
+          return requested_ > covered_;
+        }())
+      (void)sync_locked(std::nullopt);
+  }
+}
+
+Status PoolWriter::shutdown(uint64_t label_state) {
+  Status s;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    s = sync_locked(label_state);
+  }
+  {
+    std::lock_guard<std::mutex> g(cv_mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  done_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  return s;
+}
+
+}  // namespace fzfs
