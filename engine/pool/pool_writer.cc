@@ -65,6 +65,9 @@ Status PoolWriter::sync_locked(std::optional<uint64_t> label_state) {
   uint64_t covers;
   {
     std::lock_guard<std::mutex> g(cv_mu_);
+    // After a failed sync the in-memory state no longer matches the disk: never write
+    // again (the pool reopens at its last good txg).
+    if (!failed_.ok()) return failed_;
     covers = requested_;  // every request made so far sees this sync's changes
   }
   Status s = wp_->sync(label_state);
