@@ -128,22 +128,47 @@ Status TreeRewriter::run(const std::map<uint64_t, DirtyBlock>& dirty) {
   }
   const uint64_t reach = capacity(dn_, dn_.nlevels);
 
-  // Level 0: write every dirty block, note its parent.
+  // Level 0: the dirty blocks are written as one batch (compression and checksums on
+  // every core), then each takes its place in its parent.
   std::map<uint64_t, bool> parents;  // indices at level 1 whose contents changed
+  std::vector<BlockWriter::Job> jobs;
+  std::vector<uint64_t> job_blkid;
   for (const auto& [blkid, blk] : dirty) {
     if (blkid >= reach) break;
     FZ_TRY(Blkptr old, old_bp(0, blkid));
-    Blkptr bp;
-    if (blk.data) {
-      FZ_TRY(bp, write(*blk.data, 0, blk.fill, old));
-    } else if (!old.is_hole()) {
+    if (!blk.data) {
+      if (old.is_hole()) continue;  // a hole stays a hole
       dn_.used -= std::min(dn_.used, ctx_.dsize(old));
       ctx_.kill(old);
-    } else {
-      continue;  // a hole stays a hole
+      FZ_CHECK(replace(0, blkid, Blkptr{}));
+      parents[blkid >> epbs()] = true;
+      continue;
     }
-    FZ_CHECK(replace(0, blkid, bp));
-    parents[blkid >> epbs()] = true;
+    BlockWriter::Job j;
+    j.logical = *blk.data;
+    j.policy = ctx_.policy(dn_, 0);
+    j.policy.type = dn_.type;
+    j.policy.level = 0;
+    j.policy.fill = blk.fill;
+    j.old = old;
+    jobs.push_back(std::move(j));
+    job_blkid.push_back(blkid);
+  }
+  FZ_CHECK(ctx_.writer->write_batch(jobs, ctx_.txg));
+  for (size_t i = 0; i < jobs.size(); i++) {
+    const BlockWriter::Job& j = jobs[i];
+    if (!j.reused) {
+      if (!j.old.is_hole()) {
+        dn_.used -= std::min(dn_.used, ctx_.dsize(j.old));
+        ctx_.kill(j.old);
+      }
+      if (!j.bp.is_hole()) {
+        dn_.used += ctx_.dsize(j.bp);
+        ctx_.born(j.bp);
+      }
+    }
+    FZ_CHECK(replace(0, job_blkid[i], j.bp));
+    parents[job_blkid[i] >> epbs()] = true;
   }
 
   // Indirect levels, bottom-up: each changed block is written once, after all its

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <memory>
 
+#include "engine/util/task_pool.h"
+
 namespace fzfs {
 namespace {
 
@@ -40,65 +42,118 @@ bool BlockWriter::all_zero(std::span<const uint8_t> d) {
   return true;
 }
 
-Result<Blkptr> BlockWriter::write(std::span<const uint8_t> logical, const WritePolicy& p, uint64_t txg,
-                                  const Blkptr& old, bool* reused) {
-  *reused = false;
+Result<BlockWriter::Prepared> BlockWriter::prepare(std::span<const uint8_t> logical, const WritePolicy& p,
+                                                  uint64_t txg) const {
   const uint64_t lsize = logical.size();
   if (lsize == 0 || lsize % 512 != 0 || lsize > (16u << 20))
     return make_error(EINVAL, "cannot write a block of {} bytes", lsize);
-
-  Blkptr bp;
+  Prepared prep;
   Compress c = p.compress;
   if (c != Compress::kOff && all_zero(logical)) {
     // ZFS stores an all-zero block as a hole when compression is on: no DVA, no I/O.
     // (An all-zero bp: pools without hole_birth record nothing else about a hole.)
-    return Blkptr{};
+    prep.hole = true;
+    return prep;
   }
-
-  std::vector<uint8_t> packed;
-  std::span<const uint8_t> phys = logical;
+  prep.phys = logical;
   if (c != Compress::kOff) {
-    packed = compress(c, logical, lsize - lsize / 8);
-    uint64_t rounded = packed.empty() ? lsize : round_up(packed.size(), min_alloc_);
-    if (packed.empty() || rounded >= lsize) {
+    prep.packed = compress(c, logical, lsize - lsize / 8);
+    uint64_t rounded = prep.packed.empty() ? lsize : round_up(prep.packed.size(), min_alloc_);
+    if (prep.packed.empty() || rounded >= lsize) {
       c = Compress::kOff;
+      prep.packed.clear();
     } else {
-      packed.resize(rounded, 0);
-      phys = packed;
+      prep.packed.resize(rounded, 0);
+      prep.phys = prep.packed;
     }
   }
-  const uint64_t psize = phys.size();
-
-  bp.prop = make_prop(lsize, psize, p, c);
-  bp.birth = txg;
-  bp.fill = p.fill;
-  if (!compute_checksum(p.checksum, phys, false, &bp.cksum))
+  prep.bp.prop = make_prop(lsize, prep.phys.size(), p, c);
+  prep.bp.birth = txg;
+  prep.bp.fill = p.fill;
+  if (!compute_checksum(p.checksum, prep.phys, false, &prep.bp.cksum))
     return make_error(ENOTSUP, "cannot compute checksum {}", checksum_name(p.checksum));
+  return prep;
+}
 
+Status BlockWriter::place(Prepared& prep, const WritePolicy& p, uint64_t txg, const Blkptr& old, bool* reused) {
+  *reused = false;
+  Blkptr& bp = prep.bp;
+  const uint64_t psize = prep.phys.size();
   const int copies = std::clamp(p.copies, 1, 3);
-  if (!old.is_hole() && !old.embedded() && old.birth == txg && old.psize() == psize &&
-      old.ndvas() == copies) {
+  if (!old.is_hole() && !old.embedded() && old.birth == txg && old.psize() == psize && old.ndvas() == copies) {
     for (int d = 0; d < 3; d++) bp.dva[d] = old.dva[d];
     *reused = true;
-  } else {
-    for (int d = 0; d < copies; d++) {
-      auto dva = alloc_->allocate(psize, txg, std::span<const Dva>(bp.dva, d));
-      if (!dva.ok()) {
-        for (int u = 0; u < d; u++) alloc_->free(bp.dva[u], txg, txg);
-        return std::move(dva).error();
-      }
-      bp.dva[d] = *dva;
+    return Status::Ok();
+  }
+  for (int d = 0; d < copies; d++) {
+    auto dva = alloc_->allocate(psize, txg, std::span<const Dva>(bp.dva, d));
+    if (!dva.ok()) {
+      for (int u = 0; u < d; u++) alloc_->free(bp.dva[u], txg, txg);
+      for (auto& x : bp.dva) x = Dva{};
+      return std::move(dva).error();
     }
+    bp.dva[d] = *dva;
   }
-  if (Status s = write_copies(bp, phys); !s.ok()) {
-    if (!*reused)
-      for (int d = 0; d < copies; d++) alloc_->free(bp.dva[d], txg, txg);
-    return std::move(s).error();
-  }
+  return Status::Ok();
+}
+
+void BlockWriter::remember(const Blkptr& bp, std::span<const uint8_t> logical) {
   // A block rewritten in place keeps its cache key (DVA and birth): refresh the entry.
   cache_->put(BlockCache::Key{(bp.dva[0].vdev() << 48) ^ bp.dva[0].offset(), bp.birth},
               std::make_shared<const std::vector<uint8_t>>(logical.begin(), logical.end()));
-  return bp;
+}
+
+Result<Blkptr> BlockWriter::write(std::span<const uint8_t> logical, const WritePolicy& p, uint64_t txg,
+                                  const Blkptr& old, bool* reused) {
+  *reused = false;
+  FZ_TRY(Prepared prep, prepare(logical, p, txg));
+  if (prep.hole) return Blkptr{};
+  FZ_CHECK(place(prep, p, txg, old, reused));
+  if (Status s = write_copies(prep.bp, prep.phys); !s.ok()) {
+    if (!*reused)
+      for (const Dva& d : prep.bp.dva)
+        if (!d.empty()) alloc_->free(d, txg, txg);
+    return std::move(s).error();
+  }
+  remember(prep.bp, logical);
+  return prep.bp;
+}
+
+Status BlockWriter::write_batch(std::span<Job> jobs, uint64_t txg) {
+  std::vector<Result<Prepared>> preps(jobs.size(), Result<Prepared>(Error(EIO, "not prepared")));
+  TaskPool::shared().parallel_for(jobs.size(), [&](size_t i) { preps[i] = prepare(jobs[i].logical, jobs[i].policy, txg); });
+  Status first;
+  for (size_t i = 0; i < jobs.size(); i++) {
+    Job& j = jobs[i];
+    j.reused = false;
+    if (!preps[i].ok()) {
+      j.status = preps[i].error();
+    } else if (preps[i]->hole) {
+      j.bp = Blkptr{};
+    } else {
+      j.status = place(*preps[i], j.policy, txg, j.old, &j.reused);
+    }
+    if (!j.status.ok() && first.ok()) first = j.status;
+  }
+  TaskPool::shared().parallel_for(jobs.size(), [&](size_t i) {
+    Job& j = jobs[i];
+    if (!j.status.ok() || preps[i]->hole) return;
+    j.status = write_copies(preps[i]->bp, preps[i]->phys);
+  });
+  for (size_t i = 0; i < jobs.size(); i++) {
+    Job& j = jobs[i];
+    if (!preps[i].ok() || preps[i]->hole) continue;
+    if (!j.status.ok()) {
+      if (!j.reused)
+        for (const Dva& d : preps[i]->bp.dva)
+          if (!d.empty()) alloc_->free(d, txg, txg);
+      if (first.ok()) first = j.status;
+      continue;
+    }
+    j.bp = preps[i]->bp;
+    remember(j.bp, j.logical);
+  }
+  return first;
 }
 
 Status BlockWriter::write_copies(const Blkptr& bp, std::span<const uint8_t> phys) {

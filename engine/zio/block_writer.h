@@ -48,6 +48,20 @@ class BlockWriter {
     return write(logical, p, txg, Blkptr{}, &reused);
   }
 
+  // One block of a batch: its bytes and policy in, its bp (or error) out.
+  struct Job {
+    std::span<const uint8_t> logical;
+    WritePolicy policy;
+    Blkptr old;
+    Blkptr bp;
+    bool reused = false;
+    Status status;
+  };
+  // Writes many blocks at once: compression and checksums run on every core, then the
+  // DVAs are allocated in order and the copies written in parallel. Each job's status
+  // says how it went; the call fails only if one did.
+  Status write_batch(std::span<Job> jobs, uint64_t txg);
+
   // Returns every DVA of a block to the allocator (gang blocks are never written here).
   void free(const Blkptr& bp, uint64_t txg);
 
@@ -55,7 +69,18 @@ class BlockWriter {
   static bool all_zero(std::span<const uint8_t> data);
 
  private:
+  // The CPU half of a write: hole test, compression, checksum (no shared state).
+  struct Prepared {
+    bool hole = false;
+    std::vector<uint8_t> packed;     // compressed bytes when compression won
+    std::span<const uint8_t> phys;   // what goes to disk (packed or the logical bytes)
+    Blkptr bp;                       // sizes, compression, checksum, birth, fill set
+  };
+  Result<Prepared> prepare(std::span<const uint8_t> logical, const WritePolicy& p, uint64_t txg) const;
+  // The I/O half: DVAs (new or reused), then the copies.
+  Status place(Prepared& prep, const WritePolicy& p, uint64_t txg, const Blkptr& old, bool* reused);
   Status write_copies(const Blkptr& bp, std::span<const uint8_t> phys);
+  void remember(const Blkptr& bp, std::span<const uint8_t> logical);
 
   Vdev* root_;
   BlockAllocator* alloc_;
