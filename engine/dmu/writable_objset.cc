@@ -269,8 +269,15 @@ Status WritableObjset::read(uint64_t obj, uint64_t offset, std::span<uint8_t> ou
   while (done < out.size()) {
     uint64_t pos = offset + done, blkid = pos / bs, within = pos % bs;
     size_t n = std::min<uint64_t>(out.size() - done, bs - within);
-    FZ_TRY(std::vector<uint8_t> blk, load_block(st, blkid));
-    std::memcpy(out.data() + done, blk.data() + within, n);
+    std::span<uint8_t> dst = out.subspan(done, n);
+    if (auto b = st.blocks.find(blkid); b != st.blocks.end()) {
+      if (b->second.data) std::memcpy(dst.data(), b->second.data->data() + within, n);
+      else std::memset(dst.data(), 0, n);
+    } else if (!base_ || blkid > st.dn.maxblkid) {
+      std::memset(dst.data(), 0, n);
+    } else {
+      FZ_CHECK(base_->read(st.dn, pos, dst));
+    }
     done += n;
   }
   return Status::Ok();
@@ -283,6 +290,14 @@ Status WritableObjset::write(uint64_t obj, uint64_t offset, std::span<const uint
   while (done < data.size()) {
     uint64_t pos = offset + done, blkid = pos / bs, within = pos % bs;
     size_t n = std::min<uint64_t>(data.size() - done, bs - within);
+    // A block already changed in this txg is patched where it lies (sequential small
+    // writes into one record must not copy the record each time).
+    if (auto it = st->blocks.find(blkid); it != st->blocks.end() && it->second.data) {
+      std::memcpy(it->second.data->data() + within, data.data() + done, n);
+      st->dn.maxblkid = std::max(st->dn.maxblkid, blkid);
+      done += n;
+      continue;
+    }
     std::vector<uint8_t> blk;
     if (n == bs) {
       blk.assign(data.begin() + done, data.begin() + done + n);
