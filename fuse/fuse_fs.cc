@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include <cstdio>  // RENAME_NOREPLACE, RENAME_EXCHANGE
 #include <mutex>
 #include <optional>
 
@@ -17,6 +18,16 @@ bool is_synthetic(NodeRef ref) {
 Error bad_object(const std::string& ds, uint64_t obj) {
   return make_error(EIO, "{}: object number {} out of range", ds, obj);
 }
+
+// ZFS names are at most 255 bytes; the kernel lets FUSE names run to 1024.
+constexpr size_t kNameMax = 255;
+
+Status check_name(std::string_view name) {
+  if (name.size() > kNameMax) return make_error(ENAMETOOLONG, "name of {} bytes", name.size());
+  return Status::Ok();
+}
+
+uint32_t masked(uint32_t mode, const Caller& c) { return mode & 07777 & ~(c.umask & 0777); }
 
 }  // namespace
 
@@ -72,6 +83,7 @@ Result<uint32_t> FuseFs::open_snapshot(const std::string& name) {
 }
 
 Result<Node> FuseFs::lookup(uint64_t parent, std::string_view name) {
+  FZ_CHECK(check_name(name));
   FZ_TRY(Object dir, resolve(parent));
   const NodeRef ref = dir.ref;
   if (ref.tree == 0 && ref.object == kCtlDirObject) {
@@ -182,19 +194,186 @@ Result<FsStat> FuseFs::statfs() { return live_->statfs(); }
 uint64_t FuseFs::open_handle(std::vector<Listed> listing) {
   std::lock_guard<std::mutex> g(handles_mu_);
   uint64_t fh = next_handle_++;
-  handles_[fh] = std::make_unique<const std::vector<Listed>>(std::move(listing));
+  handles_[fh].listing = std::make_unique<const std::vector<Listed>>(std::move(listing));
   return fh;
 }
 
-const std::vector<Listed>* FuseFs::handle(uint64_t fh) {
+Result<const std::vector<Listed>*> FuseFs::listing_at(uint64_t fh, uint64_t dir, int64_t off) {
+  bool relist = false;
+  {
+    std::lock_guard<std::mutex> g(handles_mu_);
+    auto it = handles_.find(fh);
+    if (it == handles_.end()) return make_error(EBADF, "no directory handle {}", fh);
+    if (off <= 0) {
+      relist = !it->second.fresh && mutable_node(dir);
+      it->second.fresh = false;
+    }
+    if (!relist) return it->second.listing.get();
+  }
+  // The kernel reads one handle from one thread at a time, so replacing its listing
+  // cannot pull it from under another reader of the same handle.
+  FZ_TRY(std::vector<Listed> fresh, list(dir));
   std::lock_guard<std::mutex> g(handles_mu_);
   auto it = handles_.find(fh);
-  return it == handles_.end() ? nullptr : it->second.get();
+  if (it == handles_.end()) return make_error(EBADF, "no directory handle {}", fh);
+  it->second.listing = std::make_unique<const std::vector<Listed>>(std::move(fresh));
+  return it->second.listing.get();
 }
 
 void FuseFs::close_handle(uint64_t fh) {
   std::lock_guard<std::mutex> g(handles_mu_);
   handles_.erase(fh);
+}
+
+bool FuseFs::mutable_node(uint64_t id) {
+  auto o = resolve(id);
+  if (!o.ok()) return true;  // unknown: assume the worst, cache nothing
+  return o->fs ? !o->fs->readonly() : !live_->readonly();
+}
+
+// ---- changes ----
+
+Result<FuseFs::Object> FuseFs::writable(uint64_t id) {
+  FZ_TRY(Object o, resolve(id));
+  if (!o.fs) return make_error(EROFS, "{}: .zfs is read-only", dataset_name());
+  if (o.fs->readonly()) return make_error(EROFS, "{}: read-only file system", o.fs->dataset_name());
+  return o;
+}
+
+Result<FuseFs::Object> FuseFs::writable_dir(uint64_t id, std::string_view name) {
+  FZ_CHECK(check_name(name));
+  return writable(id);
+}
+
+// Each snapshot is a file system of its own (ZFS mounts it apart), and so is `.zfs`:
+// links and renames between them and the live tree are EXDEV, before any EROFS.
+Status FuseFs::same_tree(uint64_t a, uint64_t b) {
+  FZ_TRY(Object x, resolve(a));
+  FZ_TRY(Object y, resolve(b));
+  if (x.ref.tree != y.ref.tree || !x.fs != !y.fs)
+    return make_error(EXDEV, "{}: link or rename across file systems", dataset_name());
+  return Status::Ok();
+}
+
+Result<Creds> FuseFs::owner_in(const Object& dir, const Caller& c, bool* setgid_dir) {
+  FZ_TRY(Attr d, dir.fs->getattr(dir.ref.object));
+  if (!S_ISDIR(d.mode)) return make_error(ENOTDIR, "object {} is not a directory", dir.ref.object);
+  *setgid_dir = (d.mode & S_ISGID) != 0;
+  return Creds{c.uid, *setgid_dir ? d.gid : c.gid};
+}
+
+Result<Node> FuseFs::new_node(const Object& dir, Result<Attr> made) {
+  if (!made.ok()) return std::move(made).error();
+  if (!NodeIdMap::valid_object(made->ino)) return bad_object(dir.fs->dataset_name(), made->ino);
+  return Node{ids_.encode({dir.ref.tree, made->ino}), *made};
+}
+
+Result<Node> FuseFs::create(uint64_t parent, std::string_view name, uint32_t mode,
+                            uint64_t rdev, const Caller& c) {
+  FZ_TRY(Object dir, writable_dir(parent, name));
+  bool setgid_dir = false;
+  FZ_TRY(Creds who, owner_in(dir, c, &setgid_dir));
+  uint32_t type = mode & S_IFMT;
+  if (type == 0) type = S_IFREG;
+  if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR && type != S_IFBLK)
+    return make_error(EINVAL, "cannot create a node of type {:#o}", type);
+  const bool device = type == S_IFCHR || type == S_IFBLK;
+  return new_node(dir, dir.fs->create(dir.ref.object, name, type | masked(mode, c),
+                                      device ? rdev : 0, who));
+}
+
+Result<Node> FuseFs::mkdir(uint64_t parent, std::string_view name, uint32_t mode,
+                           const Caller& c) {
+  FZ_TRY(Object dir, writable_dir(parent, name));
+  bool setgid_dir = false;
+  FZ_TRY(Creds who, owner_in(dir, c, &setgid_dir));
+  // The kernel strips S_ISGID from mkdir's mode; a setgid parent passes it on.
+  const uint32_t perm = masked(mode, c) | (setgid_dir ? S_ISGID : 0);
+  return new_node(dir, dir.fs->mkdir(dir.ref.object, name, S_IFDIR | perm, who));
+}
+
+Result<Node> FuseFs::symlink(uint64_t parent, std::string_view name, std::string_view target,
+                             const Caller& c) {
+  FZ_TRY(Object dir, writable_dir(parent, name));
+  bool setgid_dir = false;
+  FZ_TRY(Creds who, owner_in(dir, c, &setgid_dir));
+  return new_node(dir, dir.fs->symlink(dir.ref.object, name, target, who));
+}
+
+Result<Node> FuseFs::link(uint64_t id, uint64_t newparent, std::string_view newname) {
+  FZ_CHECK(check_name(newname));
+  FZ_CHECK(same_tree(id, newparent));
+  FZ_TRY(Object dir, writable(newparent));
+  FZ_TRY(Object o, writable(id));
+  return new_node(dir, dir.fs->link(o.ref.object, dir.ref.object, newname));
+}
+
+Status FuseFs::unlink(uint64_t parent, std::string_view name) {
+  FZ_TRY(Object dir, writable_dir(parent, name));
+  return dir.fs->unlink(dir.ref.object, name);
+}
+
+Status FuseFs::rmdir(uint64_t parent, std::string_view name) {
+  FZ_TRY(Object dir, writable_dir(parent, name));
+  return dir.fs->rmdir(dir.ref.object, name);
+}
+
+Status FuseFs::rename(uint64_t parent, std::string_view name, uint64_t newparent,
+                      std::string_view newname, unsigned flags) {
+  FZ_CHECK(check_name(newname));
+  if (flags & ~unsigned{RENAME_NOREPLACE | RENAME_EXCHANGE})  // RENAME_WHITEOUT: overlayfs only
+    return make_error(EINVAL, "rename flags {:#x} not supported", flags);
+  FZ_CHECK(same_tree(parent, newparent));
+  FZ_TRY(Object from, writable_dir(parent, name));
+  FZ_TRY(Object to, writable(newparent));
+  return from.fs->rename(from.ref.object, name, to.ref.object, newname, flags);
+}
+
+Result<Attr> FuseFs::setattr(uint64_t id, const SetAttr& a) {
+  FZ_TRY(Object o, writable(id));
+  return o.fs->setattr(o.ref.object, a);
+}
+
+Result<size_t> FuseFs::write(uint64_t id, uint64_t offset, std::span<const uint8_t> data) {
+  FZ_TRY(Object o, writable(id));
+  return o.fs->write(o.ref.object, offset, data);
+}
+
+Status FuseFs::fsync(uint64_t id, bool datasync) {
+  FZ_TRY(Object o, resolve(id));
+  // Nothing to make durable in .zfs or a snapshot.
+  if (!o.fs || o.fs->readonly()) return Status::Ok();
+  return o.fs->fsync(o.ref.object, datasync);
+}
+
+Status FuseFs::setxattr(uint64_t id, std::string_view name, std::span<const uint8_t> value,
+                        int flags) {
+  FZ_TRY(Object o, writable(id));
+  return o.fs->setxattr(o.ref.object, name, value, flags);
+}
+
+Status FuseFs::removexattr(uint64_t id, std::string_view name) {
+  FZ_TRY(Object o, writable(id));
+  return o.fs->removexattr(o.ref.object, name);
+}
+
+// ---- lookup counts ----
+
+void FuseFs::forget(uint64_t id, uint64_t n) {
+  if (lookups_.drop(id, n)) release(id);
+}
+
+void FuseFs::shutdown() {
+  for (uint64_t id : lookups_.drain()) release(id);
+  if (!live_->readonly()) (void)live_->fsync(live_->root_object(), false);
+}
+
+void FuseFs::release(uint64_t id) {
+  auto o = resolve(id);
+  if (!o.ok() || !o->fs) return;  // stale or synthetic: nothing behind it
+  // The kernel keeps the mount root for the life of the mount; never release it.
+  if (o->ref.tree == 0 && o->ref.object == live_->root_object()) return;
+  o->fs->forget(o->ref.object);
 }
 
 }  // namespace fzfs::fuse

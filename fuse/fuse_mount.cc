@@ -14,10 +14,11 @@ namespace fzfs::fuse {
 
 namespace {
 
-std::string mount_options(const MountOptions& opts) {
+std::string mount_options(const MountOptions& opts, bool readonly) {
   // default_permissions: the kernel checks modes against st_uid/st_gid/st_mode, so
-  // the file system need not implement access().
-  std::string o = "ro,default_permissions,subtype=fzfs,max_read=1048576,fsname=" + opts.fsname;
+  // the file system need not implement access() nor check permissions per call.
+  std::string o = std::string(readonly ? "ro," : "rw,") +
+                  "default_permissions,subtype=fzfs,max_read=1048576,fsname=" + opts.fsname;
   if (opts.allow_other && geteuid() == 0) o += ",allow_other";
   return o;
 }
@@ -33,10 +34,11 @@ Result<std::unique_ptr<FuseMount>> FuseMount::start(std::unique_ptr<FuseFs> fs,
   if (!S_ISDIR(st.st_mode)) return make_error(ENOTDIR, "mountpoint {}: not a directory", mountpoint);
 
   std::unique_ptr<FuseMount> m(new FuseMount(std::move(fs), mountpoint));
-  const std::string o = mount_options(opts);
+  m->fs_->set_writeback_cache(opts.writeback_cache);
+  const std::string o = mount_options(opts, m->fs_->readonly());
   std::vector<const char*> argv = {"fzfs", "-o", o.c_str()};
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), const_cast<char**>(argv.data()));
-  const auto& ops = read_only_ops();
+  const auto& ops = lowlevel_ops();
   m->session_ = fuse_session_new(&args, &ops, sizeof(ops), m->fs_.get());
   fuse_opt_free_args(&args);  // the session may have copied them into its own list
   if (!m->session_) return make_error(EINVAL, "mount {}: cannot create FUSE session", mountpoint);

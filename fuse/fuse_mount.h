@@ -14,9 +14,15 @@ struct fuse_session;
 
 namespace fzfs::fuse {
 
+// A writable file system mounts read-write, anything else "ro". Always on:
+// default_permissions (the kernel checks modes against st_uid/st_gid/st_mode, which the
+// POSIX EACCES/EPERM rules need) and 1 MiB reads and writes.
 struct MountOptions {
   std::string fsname;        // "fzfs:POOL/DS"
   bool allow_other = false;  // only honoured when running as root
+  // Kernel write-back caching of file data: fewer, larger writes, but the kernel then
+  // owns size and mtime of open files. Off unless asked for.
+  bool writeback_cache = false;
 };
 
 class FuseMount {

@@ -2,8 +2,11 @@
 
 #include <dirent.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
+#include <time.h>
 
 #include <algorithm>
+#include <cstdio>  // RENAME_NOREPLACE, RENAME_EXCHANGE
 #include <cstring>
 
 #include <fmt/format.h>
@@ -13,9 +16,15 @@
 namespace fzfs::testing {
 
 namespace {
-constexpr int64_t kEpoch = 1700000000;  // every fake timestamp
+constexpr int64_t kEpoch = 1700000000;  // every fake timestamp of the builders
 
 uint32_t dtype_of(uint32_t mode) { return (mode & S_IFMT) >> 12; }
+
+Timespec now() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return {ts.tv_sec, ts.tv_nsec};
+}
 }  // namespace
 
 FakeFilesystem::FakeFilesystem(std::string name) : name_(std::move(name)) {
@@ -33,26 +42,21 @@ FakeFilesystem::FakeFilesystem(std::string name) : name_(std::move(name)) {
 uint64_t FakeFilesystem::add_node(uint64_t parent, const std::string& name, uint32_t mode,
                                   std::string data) {
   std::lock_guard lock(mu_);
-  const uint64_t obj = next_obj_++;
-  Node n;
-  n.attr.ino = obj;
-  n.attr.mode = mode;
-  n.attr.nlink = S_ISDIR(mode) ? 2 : 1;
-  n.attr.size = S_ISDIR(mode) ? 2 : data.size();
-  n.attr.blocks = (data.size() + 511) / 512;
-  n.attr.blksize = 131072;
-  n.attr.uid = 1000;
-  n.attr.gid = 1000;
+  Node& p = nodes_.at(parent);
+  const Attr parent_before = p.attr;
+  Node& n = make_node(parent, name, mode, Creds{1000, 1000});
+  // Builders keep the fixed times, the parent's too.
+  p.attr.mtime = parent_before.mtime;
+  p.attr.ctime = parent_before.ctime;
   n.attr.gen = 7;
   n.attr.atime = n.attr.mtime = n.attr.ctime = n.attr.crtime = {kEpoch, 500};
-  n.parent = parent;
-  n.data = std::move(data);
-  nodes_.emplace(obj, std::move(n));
-  Node& p = nodes_.at(parent);
-  p.children.emplace(name, obj);
-  p.attr.size = p.children.size() + 2;
-  if (S_ISDIR(mode)) p.attr.nlink++;
-  return obj;
+  if (S_ISLNK(mode)) {
+    n.attr.size = data.size();
+    n.target = std::move(data);
+  } else if (S_ISREG(mode)) {
+    write_bytes(n, 0, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+  }
+  return n.attr.ino;
 }
 
 uint64_t FakeFilesystem::add_dir(uint64_t parent, const std::string& name, uint32_t perm) {
@@ -79,10 +83,115 @@ std::shared_ptr<FakeFilesystem> FakeFilesystem::clone_as(const std::string& name
   return copy;
 }
 
+void FakeFilesystem::set_writable(bool on) {
+  std::lock_guard lock(mu_);
+  writable_ = on;
+}
+
+bool FakeFilesystem::readonly() const {
+  std::lock_guard lock(mu_);
+  return !writable_;
+}
+
+std::vector<uint64_t> FakeFilesystem::forgotten() const {
+  std::lock_guard lock(mu_);
+  return forgotten_;
+}
+
+size_t FakeFilesystem::largest_write() const {
+  std::lock_guard lock(mu_);
+  return largest_write_;
+}
+
+size_t FakeFilesystem::fsyncs() const {
+  std::lock_guard lock(mu_);
+  return fsyncs_;
+}
+
+bool FakeFilesystem::exists(uint64_t obj) const {
+  std::lock_guard lock(mu_);
+  return nodes_.count(obj) != 0;
+}
+
 Result<FakeFilesystem::Node*> FakeFilesystem::node(uint64_t obj) {
   auto it = nodes_.find(obj);
   if (it == nodes_.end()) return make_error(ENOENT, "{}: object {} does not exist", name_, obj);
   return &it->second;
+}
+
+Result<FakeFilesystem::Node*> FakeFilesystem::dir_node(uint64_t obj) {
+  FZ_TRY(Node * d, node(obj));
+  if (!S_ISDIR(d->attr.mode)) return make_error(ENOTDIR, "object {} is not a directory", obj);
+  return d;
+}
+
+Status FakeFilesystem::check_writable() const {
+  if (!writable_) return make_error(EROFS, "{}: read-only file system", name_);
+  return Status::Ok();
+}
+
+Result<FakeFilesystem::Node*> FakeFilesystem::writable_dir(uint64_t obj) {
+  FZ_CHECK(check_writable());
+  FZ_TRY(Node * d, dir_node(obj));
+  // A directory removed while still open takes no new entries.
+  if (d->attr.nlink == 0) return make_error(ENOENT, "directory {} was removed", obj);
+  return d;
+}
+
+// A new node linked into `parent` (which must exist); the caller fills in the contents.
+FakeFilesystem::Node& FakeFilesystem::make_node(uint64_t parent, std::string_view name,
+                                                uint32_t mode, const Creds& c) {
+  const uint64_t obj = next_obj_++;
+  const Timespec t = now();
+  Node n;
+  n.attr.ino = obj;
+  n.attr.mode = mode;
+  n.attr.nlink = S_ISDIR(mode) ? 2 : 1;
+  n.attr.size = S_ISDIR(mode) ? 2 : 0;
+  n.attr.blksize = S_ISDIR(mode) ? 512 : 131072;
+  n.attr.uid = c.uid;
+  n.attr.gid = c.gid;
+  n.attr.gen = obj;
+  n.attr.atime = n.attr.mtime = n.attr.ctime = n.attr.crtime = t;
+  n.parent = parent;
+  Node& made = nodes_.emplace(obj, std::move(n)).first->second;
+  Node& p = nodes_.at(parent);
+  p.children.emplace(std::string(name), obj);
+  if (S_ISDIR(mode)) p.attr.nlink++;
+  touch_dir(p);
+  return made;
+}
+
+// A directory's entries changed: ZFS reports entries + 2 as its size.
+void FakeFilesystem::touch_dir(Node& dir) {
+  dir.attr.size = dir.children.size() + 2;
+  dir.attr.mtime = dir.attr.ctime = now();
+}
+
+void FakeFilesystem::write_bytes(Node& n, uint64_t offset, std::span<const uint8_t> data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const uint64_t pos = offset + done;
+    std::string& block = n.blocks[pos / kBlock];
+    if (block.empty()) block.assign(kBlock, '\0');
+    const size_t in = pos % kBlock;
+    const size_t len = std::min<size_t>(kBlock - in, data.size() - done);
+    std::memcpy(block.data() + in, data.data() + done, len);
+    done += len;
+  }
+  n.attr.size = std::max<uint64_t>(n.attr.size, offset + data.size());
+  n.attr.blocks = n.blocks.size() * (kBlock / 512);
+}
+
+// Truncate or extend: blocks past the end go, the tail of the last one reads as zeros.
+void FakeFilesystem::resize(Node& n, uint64_t size) {
+  n.blocks.erase(n.blocks.lower_bound((size + kBlock - 1) / kBlock), n.blocks.end());
+  if (size % kBlock) {
+    auto it = n.blocks.find(size / kBlock);
+    if (it != n.blocks.end()) std::fill(it->second.begin() + size % kBlock, it->second.end(), '\0');
+  }
+  n.attr.size = size;
+  n.attr.blocks = n.blocks.size() * (kBlock / 512);
 }
 
 Result<Attr> FakeFilesystem::getattr(uint64_t obj) {
@@ -93,8 +202,7 @@ Result<Attr> FakeFilesystem::getattr(uint64_t obj) {
 
 Result<uint64_t> FakeFilesystem::lookup(uint64_t dir, std::string_view name) {
   std::lock_guard lock(mu_);
-  FZ_TRY(Node * d, node(dir));
-  if (!S_ISDIR(d->attr.mode)) return make_error(ENOTDIR, "object {} is not a directory", dir);
+  FZ_TRY(Node * d, dir_node(dir));
   if (name == ".") return dir;
   if (name == "..") return d->parent;
   auto it = d->children.find(name);
@@ -107,8 +215,7 @@ Status FakeFilesystem::readdir(uint64_t dir, uint64_t cookie,
   std::vector<DirEntry> all;
   {
     std::lock_guard lock(mu_);
-    FZ_TRY(Node * d, node(dir));
-    if (!S_ISDIR(d->attr.mode)) return make_error(ENOTDIR, "object {} is not a directory", dir);
+    FZ_TRY(Node * d, dir_node(dir));
     all.push_back({".", dir, DT_DIR, 1});
     all.push_back({"..", d->parent, DT_DIR, 2});
     for (const auto& [name, obj] : d->children)
@@ -123,9 +230,17 @@ Result<size_t> FakeFilesystem::read(uint64_t obj, uint64_t offset, std::span<uin
   std::lock_guard lock(mu_);
   FZ_TRY(Node * n, node(obj));
   if (S_ISDIR(n->attr.mode)) return make_error(EISDIR, "object {} is a directory", obj);
-  if (offset >= n->data.size()) return size_t{0};
-  const size_t len = std::min<uint64_t>(out.size(), n->data.size() - offset);
-  std::memcpy(out.data(), n->data.data() + offset, len);
+  if (offset >= n->attr.size) return size_t{0};
+  const size_t len = std::min<uint64_t>(out.size(), n->attr.size - offset);
+  for (size_t done = 0; done < len;) {
+    const uint64_t pos = offset + done;
+    const size_t in = pos % kBlock;
+    const size_t part = std::min<size_t>(kBlock - in, len - done);
+    auto it = n->blocks.find(pos / kBlock);
+    if (it == n->blocks.end()) std::memset(out.data() + done, 0, part);  // a hole
+    else std::memcpy(out.data() + done, it->second.data() + in, part);
+    done += part;
+  }
   return len;
 }
 
@@ -133,7 +248,7 @@ Result<std::string> FakeFilesystem::readlink(uint64_t obj) {
   std::lock_guard lock(mu_);
   FZ_TRY(Node * n, node(obj));
   if (!S_ISLNK(n->attr.mode)) return make_error(EINVAL, "object {} is not a symlink", obj);
-  return n->data;
+  return n->target;
 }
 
 Result<std::vector<std::string>> FakeFilesystem::listxattr(uint64_t obj) {
@@ -163,6 +278,240 @@ Result<FsStat> FakeFilesystem::statfs() {
   s.ffree = 1000;
   s.fsid = 0xf5f5;
   return s;
+}
+
+// ---- changes ----
+
+Result<Attr> FakeFilesystem::create(uint64_t dir, std::string_view name, uint32_t mode,
+                                    uint64_t rdev, const Creds& c) {
+  std::lock_guard lock(mu_);
+  FZ_TRY(Node * d, writable_dir(dir));
+  if (d->children.count(name)) return make_error(EEXIST, "{}: '{}' exists", name_, name);
+  const uint32_t type = mode & S_IFMT;
+  if (type == S_IFDIR || type == S_IFLNK) return make_error(EINVAL, "create of type {:#o}", type);
+  Node& n = make_node(dir, name, mode, c);
+  n.attr.rdev = rdev;
+  return n.attr;
+}
+
+Result<Attr> FakeFilesystem::mkdir(uint64_t dir, std::string_view name, uint32_t mode,
+                                   const Creds& c) {
+  std::lock_guard lock(mu_);
+  FZ_TRY(Node * d, writable_dir(dir));
+  if (d->children.count(name)) return make_error(EEXIST, "{}: '{}' exists", name_, name);
+  return make_node(dir, name, S_IFDIR | (mode & 07777), c).attr;
+}
+
+Result<Attr> FakeFilesystem::symlink(uint64_t dir, std::string_view name,
+                                     std::string_view target, const Creds& c) {
+  std::lock_guard lock(mu_);
+  FZ_TRY(Node * d, writable_dir(dir));
+  if (d->children.count(name)) return make_error(EEXIST, "{}: '{}' exists", name_, name);
+  Node& n = make_node(dir, name, S_IFLNK | 0777, c);
+  n.target = std::string(target);
+  n.attr.size = target.size();
+  return n.attr;
+}
+
+Result<Attr> FakeFilesystem::link(uint64_t obj, uint64_t dir, std::string_view name) {
+  std::lock_guard lock(mu_);
+  FZ_TRY(Node * d, writable_dir(dir));
+  FZ_TRY(Node * n, node(obj));
+  if (S_ISDIR(n->attr.mode)) return make_error(EPERM, "hard link to directory {}", obj);
+  if (n->attr.nlink == 0) return make_error(ENOENT, "object {} was removed", obj);
+  if (d->children.count(name)) return make_error(EEXIST, "{}: '{}' exists", name_, name);
+  d->children.emplace(std::string(name), obj);
+  n->attr.nlink++;
+  n->attr.ctime = now();
+  touch_dir(*d);
+  return n->attr;
+}
+
+// Removes the entry `name` of `dir` and the link it held (the node lives on until forget).
+void FakeFilesystem::drop_link(Node& dir, const std::string& name) {
+  auto it = dir.children.find(name);
+  Node& n = nodes_.at(it->second);
+  dir.children.erase(it);
+  if (S_ISDIR(n.attr.mode)) {
+    n.attr.nlink = 0;
+    dir.attr.nlink--;
+  } else {
+    n.attr.nlink--;
+  }
+  n.attr.ctime = now();
+  touch_dir(dir);
+}
+
+Status FakeFilesystem::unlink(uint64_t dir, std::string_view name) {
+  std::lock_guard lock(mu_);
+  FZ_TRY(Node * d, writable_dir(dir));
+  auto it = d->children.find(name);
+  if (it == d->children.end()) return make_error(ENOENT, "{}: no entry '{}'", name_, name);
+  if (S_ISDIR(nodes_.at(it->second).attr.mode)) return make_error(EISDIR, "'{}' is a directory", name);
+  drop_link(*d, it->first);
+  return Status::Ok();
+}
+
+Status FakeFilesystem::rmdir(uint64_t dir, std::string_view name) {
+  std::lock_guard lock(mu_);
+  FZ_TRY(Node * d, writable_dir(dir));
+  if (name == ".") return make_error(EINVAL, "rmdir of '.'");
+  auto it = d->children.find(name);
+  if (it == d->children.end()) return make_error(ENOENT, "{}: no entry '{}'", name_, name);
+  const Node& victim = nodes_.at(it->second);
+  if (!S_ISDIR(victim.attr.mode)) return make_error(ENOTDIR, "'{}' is not a directory", name);
+  if (!victim.children.empty()) return make_error(ENOTEMPTY, "'{}' is not empty", name);
+  drop_link(*d, it->first);
+  return Status::Ok();
+}
+
+// Whether obj is ancestor or ancestor's descendant: walks up from obj to the root.
+bool FakeFilesystem::is_under(uint64_t obj, uint64_t ancestor) {
+  for (uint64_t at = obj;; at = nodes_.at(at).parent) {
+    if (at == ancestor) return true;
+    if (at == kRoot) return false;
+  }
+}
+
+Status FakeFilesystem::rename_exchange(Node& d1, std::string_view n1, Node& d2,
+                                       std::string_view n2) {
+  auto a = d1.children.find(n1);
+  auto b = d2.children.find(n2);
+  if (b == d2.children.end()) return make_error(ENOENT, "{}: no entry '{}'", name_, n2);
+  const uint64_t oa = a->second, ob = b->second;
+  Node& na = nodes_.at(oa);
+  Node& nb = nodes_.at(ob);
+  if (oa == ob) return Status::Ok();
+  if ((S_ISDIR(na.attr.mode) && is_under(d2.attr.ino, oa)) ||
+      (S_ISDIR(nb.attr.mode) && is_under(d1.attr.ino, ob)))
+    return make_error(EINVAL, "exchange would move a directory into itself");
+  a->second = ob;
+  b->second = oa;
+  if (&d1 != &d2) {
+    // A directory changing parents moves one ".." link with it.
+    if (S_ISDIR(na.attr.mode)) d1.attr.nlink--, d2.attr.nlink++, na.parent = d2.attr.ino;
+    if (S_ISDIR(nb.attr.mode)) d2.attr.nlink--, d1.attr.nlink++, nb.parent = d1.attr.ino;
+  }
+  na.attr.ctime = nb.attr.ctime = now();
+  touch_dir(d1);
+  touch_dir(d2);
+  return Status::Ok();
+}
+
+Status FakeFilesystem::rename(uint64_t dir, std::string_view name, uint64_t newdir,
+                              std::string_view newname, unsigned flags) {
+  std::lock_guard lock(mu_);
+  if (flags & ~unsigned{RENAME_NOREPLACE | RENAME_EXCHANGE} ||
+      flags == (RENAME_NOREPLACE | RENAME_EXCHANGE))
+    return make_error(EINVAL, "rename flags {:#x}", flags);
+  FZ_TRY(Node * d1, writable_dir(dir));
+  FZ_TRY(Node * d2, writable_dir(newdir));
+  if (name == "." || name == ".." || newname == "." || newname == "..")
+    return make_error(EINVAL, "rename of '.' or '..'");
+  auto src = d1->children.find(name);
+  if (src == d1->children.end()) return make_error(ENOENT, "{}: no entry '{}'", name_, name);
+  if (flags & RENAME_EXCHANGE) return rename_exchange(*d1, name, *d2, newname);
+  const uint64_t obj = src->second;
+  Node& moved = nodes_.at(obj);
+  const bool is_dir = S_ISDIR(moved.attr.mode);
+  if (auto dst = d2->children.find(newname); dst != d2->children.end()) {
+    if (flags & RENAME_NOREPLACE) return make_error(EEXIST, "{}: '{}' exists", name_, newname);
+    if (dst->second == obj) return Status::Ok();  // two names of one file: nothing to do
+    const Node& old = nodes_.at(dst->second);
+    if (is_dir && !S_ISDIR(old.attr.mode)) return make_error(ENOTDIR, "'{}' is not a directory", newname);
+    if (!is_dir && S_ISDIR(old.attr.mode)) return make_error(EISDIR, "'{}' is a directory", newname);
+    if (!old.children.empty()) return make_error(ENOTEMPTY, "'{}' is not empty", newname);
+    if (is_dir && is_under(newdir, obj)) return make_error(EINVAL, "move of a directory into itself");
+    drop_link(*d2, dst->first);
+  } else if (is_dir && is_under(newdir, obj)) {
+    return make_error(EINVAL, "move of a directory into itself");
+  }
+  d1->children.erase(src);
+  d2->children.emplace(std::string(newname), obj);
+  if (is_dir && d1 != d2) {
+    d1->attr.nlink--;
+    d2->attr.nlink++;
+    moved.parent = newdir;
+  }
+  moved.attr.ctime = now();
+  touch_dir(*d1);
+  touch_dir(*d2);
+  return Status::Ok();
+}
+
+Result<Attr> FakeFilesystem::setattr(uint64_t obj, const SetAttr& a) {
+  std::lock_guard lock(mu_);
+  FZ_CHECK(check_writable());
+  FZ_TRY(Node * n, node(obj));
+  const Timespec t = now();
+  Attr& at = n->attr;
+  if (a.size) {
+    if (S_ISDIR(at.mode)) return make_error(EISDIR, "truncate of directory {}", obj);
+    if (!S_ISREG(at.mode)) return make_error(EINVAL, "truncate of object {}", obj);
+    resize(*n, *a.size);
+    at.mtime = t;
+  }
+  if (a.mode) at.mode = (at.mode & S_IFMT) | (*a.mode & 07777);
+  if (a.uid) at.uid = *a.uid;
+  if (a.gid) at.gid = *a.gid;
+  if (a.atime_now) at.atime = t;
+  else if (a.atime) at.atime = *a.atime;
+  if (a.mtime_now) at.mtime = t;
+  else if (a.mtime) at.mtime = *a.mtime;
+  at.ctime = a.ctime ? *a.ctime : t;
+  return at;
+}
+
+Result<size_t> FakeFilesystem::write(uint64_t obj, uint64_t offset,
+                                     std::span<const uint8_t> data) {
+  std::lock_guard lock(mu_);
+  FZ_CHECK(check_writable());
+  FZ_TRY(Node * n, node(obj));
+  if (S_ISDIR(n->attr.mode)) return make_error(EISDIR, "write to directory {}", obj);
+  if (!S_ISREG(n->attr.mode)) return make_error(EINVAL, "write to object {}", obj);
+  write_bytes(*n, offset, data);
+  largest_write_ = std::max(largest_write_, data.size());
+  n->attr.mtime = n->attr.ctime = now();
+  return data.size();
+}
+
+Status FakeFilesystem::setxattr(uint64_t obj, std::string_view name,
+                                std::span<const uint8_t> value, int flags) {
+  std::lock_guard lock(mu_);
+  FZ_CHECK(check_writable());
+  FZ_TRY(Node * n, node(obj));
+  auto it = n->xattrs.find(name);
+  if ((flags & XATTR_CREATE) && it != n->xattrs.end()) return make_error(EEXIST, "xattr '{}' exists", name);
+  if ((flags & XATTR_REPLACE) && it == n->xattrs.end()) return make_error(ENODATA, "no xattr '{}'", name);
+  n->xattrs[std::string(name)] = std::string(value.begin(), value.end());
+  n->attr.ctime = now();
+  return Status::Ok();
+}
+
+Status FakeFilesystem::removexattr(uint64_t obj, std::string_view name) {
+  std::lock_guard lock(mu_);
+  FZ_CHECK(check_writable());
+  FZ_TRY(Node * n, node(obj));
+  auto it = n->xattrs.find(name);
+  if (it == n->xattrs.end()) return make_error(ENODATA, "no xattr '{}'", name);
+  n->xattrs.erase(it);
+  n->attr.ctime = now();
+  return Status::Ok();
+}
+
+Status FakeFilesystem::fsync(uint64_t obj, bool) {
+  std::lock_guard lock(mu_);
+  FZ_TRY(Node * n, node(obj));
+  (void)n;
+  fsyncs_++;
+  return Status::Ok();
+}
+
+void FakeFilesystem::forget(uint64_t obj) {
+  std::lock_guard lock(mu_);
+  forgotten_.push_back(obj);
+  auto it = nodes_.find(obj);
+  if (it != nodes_.end() && it->second.attr.nlink == 0) nodes_.erase(it);
 }
 
 // ---- FakePool ----
@@ -286,6 +635,11 @@ Result<std::vector<DatasetInfo>> FakePool::datasets() {
   std::vector<DatasetInfo> out;
   for (const auto& e : entries_) out.push_back(e.info);
   return out;
+}
+
+std::shared_ptr<FakeFilesystem> FakePool::filesystem(const std::string& name) {
+  Entry* e = find(name);
+  return e ? e->fs : nullptr;
 }
 
 Result<std::shared_ptr<Filesystem>> FakePool::open_filesystem(const std::string& name) {

@@ -13,6 +13,9 @@
 
 namespace fzfs::testing {
 
+// Read-only unless set_writable(true); then every change of the Filesystem interface
+// works in memory with POSIX semantics (what the FUSE tests and the POSIX suite need),
+// times from the real clock. File data lives in 4 KiB blocks, so holes cost nothing.
 class FakeFilesystem : public Filesystem {
  public:
   explicit FakeFilesystem(std::string name);
@@ -23,11 +26,18 @@ class FakeFilesystem : public Filesystem {
                     uint32_t perm = 0644);
   uint64_t add_symlink(uint64_t parent, const std::string& name, std::string target);
   void set_xattr(uint64_t obj, const std::string& name, std::string value);
-  // A deep copy with another name: what a snapshot of this file system looks like.
+  // A deep, read-only copy with another name: what a snapshot of this file system looks like.
   std::shared_ptr<FakeFilesystem> clone_as(const std::string& name) const;
+  void set_writable(bool on);
+  // What the FUSE layer told us: objects passed to forget(), in order, and whether an
+  // object still exists (an unlinked file lives until it is forgotten).
+  std::vector<uint64_t> forgotten() const;
+  bool exists(uint64_t obj) const;
+  size_t largest_write() const;  // the most bytes one write() call brought
+  size_t fsyncs() const;         // fsync() calls so far
 
   const std::string& dataset_name() const override { return name_; }
-  bool readonly() const override { return true; }
+  bool readonly() const override;
   uint64_t root_object() const override { return kRoot; }
   Result<Attr> getattr(uint64_t obj) override;
   Result<uint64_t> lookup(uint64_t dir, std::string_view name) override;
@@ -39,22 +49,56 @@ class FakeFilesystem : public Filesystem {
   Result<std::vector<uint8_t>> getxattr(uint64_t obj, std::string_view name) override;
   Result<FsStat> statfs() override;
 
+  Result<Attr> create(uint64_t dir, std::string_view name, uint32_t mode, uint64_t rdev,
+                      const Creds& c) override;
+  Result<Attr> mkdir(uint64_t dir, std::string_view name, uint32_t mode, const Creds& c) override;
+  Result<Attr> symlink(uint64_t dir, std::string_view name, std::string_view target,
+                       const Creds& c) override;
+  Result<Attr> link(uint64_t obj, uint64_t dir, std::string_view name) override;
+  Status unlink(uint64_t dir, std::string_view name) override;
+  Status rmdir(uint64_t dir, std::string_view name) override;
+  Status rename(uint64_t dir, std::string_view name, uint64_t newdir, std::string_view newname,
+                unsigned flags) override;
+  Result<Attr> setattr(uint64_t obj, const SetAttr& a) override;
+  Result<size_t> write(uint64_t obj, uint64_t offset, std::span<const uint8_t> data) override;
+  Status setxattr(uint64_t obj, std::string_view name, std::span<const uint8_t> value,
+                  int flags) override;
+  Status removexattr(uint64_t obj, std::string_view name) override;
+  Status fsync(uint64_t obj, bool datasync) override;
+  void forget(uint64_t obj) override;
+
   static constexpr uint64_t kRoot = 34;  // as the ZPL usually places it
+  static constexpr uint64_t kBlock = 4096;
 
  private:
   struct Node {
     Attr attr;
     uint64_t parent = 0;
-    std::string data;  // file contents or symlink target
+    std::string target;                      // symlink target
+    std::map<uint64_t, std::string> blocks;  // file data by block index, kBlock bytes each
     std::map<std::string, uint64_t, std::less<>> children;
     std::map<std::string, std::string, std::less<>> xattrs;
   };
   Result<Node*> node(uint64_t obj);
+  Result<Node*> dir_node(uint64_t obj);
+  Result<Node*> writable_dir(uint64_t obj);
+  Status check_writable() const;
   uint64_t add_node(uint64_t parent, const std::string& name, uint32_t mode, std::string data);
+  Node& make_node(uint64_t parent, std::string_view name, uint32_t mode, const Creds& c);
+  void write_bytes(Node& n, uint64_t offset, std::span<const uint8_t> data);
+  void resize(Node& n, uint64_t size);
+  void drop_link(Node& dir, const std::string& name);
+  void touch_dir(Node& dir);
+  bool is_under(uint64_t obj, uint64_t ancestor);
+  Status rename_exchange(Node& d1, std::string_view n1, Node& d2, std::string_view n2);
 
   std::string name_;
   std::map<uint64_t, Node> nodes_;
   uint64_t next_obj_ = kRoot + 1;
+  bool writable_ = false;
+  std::vector<uint64_t> forgotten_;
+  size_t largest_write_ = 0;
+  size_t fsyncs_ = 0;
   mutable std::mutex mu_;
 };
 
@@ -66,6 +110,8 @@ class FakePool : public Pool {
   // file system for filling in. props override or extend the defaults.
   std::shared_ptr<FakeFilesystem> add_filesystem(
       const std::string& name, const std::map<std::string, std::string>& props = {});
+  // The fake of one file system, to inspect or to make writable.
+  std::shared_ptr<FakeFilesystem> filesystem(const std::string& name);
   // Freezes the dataset's current tree as NAME@SNAP.
   void add_snapshot(const std::string& dataset, const std::string& snap);
 

@@ -293,4 +293,31 @@ CommandResult PoolWorkspace::export_pool(std::string pool) {
   return fzpool({"export", "-f", pool}, std::chrono::seconds(60));
 }
 
+std::string PoolWorkspace::make_device(const std::string& name, uint64_t size) {
+  std::string path = devices_ + "/" + name;
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("create " + path + ": " + strerror(errno));
+  const int rc = ftruncate(fd, static_cast<off_t>(size));
+  close(fd);
+  if (rc != 0) throw std::runtime_error("truncate " + path + ": " + strerror(errno));
+  return path;
+}
+
+CommandResult PoolWorkspace::create_pool(const std::string& pool, const std::vector<std::string>& vdevs,
+                                         const std::vector<std::string>& options) {
+  std::vector<std::string> args{"create"};
+  args.insert(args.end(), options.begin(), options.end());
+  args.insert(args.end(), {"-R", altroot_, pool});
+  args.insert(args.end(), vdevs.begin(), vdevs.end());
+  CommandResult r = fzpool(args, std::chrono::seconds(180));
+  const bool dry_run = std::find(options.begin(), options.end(), "-n") != options.end();
+  if (r.ok() && !dry_run) imported_.push_back(pool);
+  return r;
+}
+
+CommandResult PoolWorkspace::import_readwrite(const std::string& pool, std::chrono::seconds timeout) {
+  imported_.push_back(pool);
+  return fzpool({"import", "-d", devices_, "-R", altroot_, pool}, timeout);
+}
+
 }  // namespace fzfs::test

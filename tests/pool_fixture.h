@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,17 @@ class PoolWorkspace {
   CommandResult import_readonly(const std::string& pool,
                                 std::chrono::seconds timeout = std::chrono::seconds(180));
   CommandResult export_pool(std::string pool);  // by value: it edits the list it may come from
+
+  // ---- writing (cli_write_test) ----
+  // A sparse file of SIZE bytes in devices/, for `fzpool create`. Returns its path.
+  std::string make_device(const std::string& name, uint64_t size);
+  // fzpool create [OPTIONS...] -R root/ POOL VDEVS...; remembered for export when it
+  // succeeds (the pool is then imported and mounted).
+  CommandResult create_pool(const std::string& pool, const std::vector<std::string>& vdevs,
+                            const std::vector<std::string>& options = {});
+  // fzpool import -d devices/ -R root/ POOL (read-write); remembered for export.
+  CommandResult import_readwrite(const std::string& pool,
+                                 std::chrono::seconds timeout = std::chrono::seconds(180));
 
   // Where a dataset with mountpoint property MOUNTPOINT (relative to the import root)
   // is mounted.

@@ -20,6 +20,14 @@ std::optional<int> parse_cli(CLI::App& app, int argc, char** argv) {
   return std::nullopt;
 }
 
+void print_failure(const std::string& prefix, const std::string& message) {
+  const bool whole = message.rfind("cannot ", 0) == 0 ||
+                     message.rfind("invalid vdev specification", 0) == 0 ||
+                     message.find('\n') != std::string::npos;
+  if (whole) fmt::print(stderr, "{}\n", message);
+  else fmt::print(stderr, "{}: {}\n", prefix, message);
+}
+
 std::vector<std::string> split_commas(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);

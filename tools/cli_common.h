@@ -24,6 +24,12 @@ void print_error(fmt::format_string<Args...> f, Args&&... args) {
   fmt::print(stderr, "{}\n", fmt::format(f, std::forward<Args>(args)...));
 }
 
+// A failure as zfs prints it: "PREFIX: MESSAGE" ("cannot create 'tank': pool already
+// exists"), or MESSAGE alone when it already is a whole zfs message: one that starts
+// with "cannot " ("cannot unmount '/tank': pool or dataset is busy") or "invalid vdev
+// specification", or spans several lines.
+void print_failure(const std::string& prefix, const std::string& message);
+
 // "a,b,c" -> {"a","b","c"}
 std::vector<std::string> split_commas(const std::string& s);
 

@@ -14,6 +14,8 @@ namespace fzfs {
 
 namespace {
 
+constexpr const char* kNoSuchPool = "no such pool";
+
 Result<int> connect_to(const std::string& path) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -39,7 +41,7 @@ Result<nlohmann::json> daemon_request(const std::string& pool, const nlohmann::j
   if (!fd.ok()) {
     const int code = fd.error().code();
     // A stale socket (daemon gone) means the same as none: the pool is not imported.
-    if (code == ENOENT || code == ECONNREFUSED) return make_error(ENOENT, "no such pool");
+    if (code == ENOENT || code == ECONNREFUSED) return make_error(ENOENT, kNoSuchPool);
     return std::move(fd).error();
   }
   LineChannel ch(*fd);
@@ -49,6 +51,15 @@ Result<nlohmann::json> daemon_request(const std::string& pool, const nlohmann::j
   if (line.empty()) return make_error(EPIPE, "pool daemon for '{}' closed the connection", pool);
   auto reply = nlohmann::json::parse(line, nullptr, false);
   return wire::check_reply(std::move(reply));
+}
+
+bool is_no_such_pool(const Error& e) { return e.code() == ENOENT && e.message() == kNoSuchPool; }
+
+Result<std::vector<DatasetInfo>> pool_datasets(const std::string& pool) {
+  FZ_TRY(nlohmann::json reply, daemon_request(pool, {{"op", "datasets"}}));
+  std::vector<DatasetInfo> list;
+  for (const auto& d : reply["datasets"]) list.push_back(wire::dataset_from_json(d));
+  return list;
 }
 
 }  // namespace fzfs

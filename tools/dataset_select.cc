@@ -15,12 +15,16 @@ int depth_below(const std::string& base, const std::string& name) {
   return d;
 }
 
-bool is_under(const std::string& base, const std::string& name) {
+}  // namespace
+
+bool is_descendant(const std::string& base, const std::string& name) {
   return name.size() > base.size() && name.compare(0, base.size(), base) == 0 &&
          (name[base.size()] == '/' || name[base.size()] == '@');
 }
 
-}  // namespace
+bool in_subtree(const std::string& base, const std::string& name) {
+  return base.empty() || name == base || is_descendant(base, name);
+}
 
 std::string pool_of(const std::string& dataset) {
   return dataset.substr(0, dataset.find_first_of("/@"));
@@ -50,7 +54,7 @@ Selection select_datasets(const std::vector<DatasetInfo>& all, const DatasetQuer
   auto type_ok = [&](const DatasetInfo& d) { return q.types.count(d.type) > 0; };
   auto take_descendants = [&](const std::string& base) {
     for (size_t i = 0; i < all.size(); i++)
-      if (is_under(base, all[i].name) && type_ok(all[i]) &&
+      if (is_descendant(base, all[i].name) && type_ok(all[i]) &&
           (!q.depth || depth_below(base, all[i].name) <= *q.depth))
         chosen[i] = true;
   };

@@ -25,6 +25,11 @@ struct Selection {
 
 Selection select_datasets(const std::vector<DatasetInfo>& all, const DatasetQuery& query);
 
+// NAME lies below BASE: "tank/a/b" and "tank/a@s" under "tank/a".
+bool is_descendant(const std::string& base, const std::string& name);
+// BASE itself or one of its descendants; "" stands for every dataset.
+bool in_subtree(const std::string& base, const std::string& name);
+
 // The pool a dataset name belongs to: "tank/a@s" -> "tank".
 std::string pool_of(const std::string& dataset);
 

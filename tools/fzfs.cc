@@ -4,6 +4,7 @@
 #include "tools/cli_common.h"
 #include "tools/client.h"
 #include "tools/dataset_select.h"
+#include "tools/fzfs_change.h"
 #include "tools/prop_columns.h"
 #include "tools/prop_order.h"
 #include "tools/rundir.h"
@@ -29,15 +30,15 @@ Fetched fetch(const std::vector<std::string>& names) {
   for (const auto& n : names) pools.insert(pool_of(n));
   Fetched f;
   for (const auto& pool : pools) {
-    auto reply = daemon_request(pool, {{"op", "datasets"}});
-    if (!reply.ok()) {
-      if (reply.error().code() != ENOENT) {
-        print_error("cannot open '{}': {}", pool, reply.error().message());
+    auto list = pool_datasets(pool);
+    if (!list.ok()) {
+      if (!is_no_such_pool(list.error())) {
+        print_error("cannot open '{}': {}", pool, list.error().message());
         f.status = kExitError;
       }
       continue;  // not imported: its names are reported as missing
     }
-    for (const auto& d : (*reply)["datasets"]) f.datasets.push_back(wire::dataset_from_json(d));
+    f.datasets.insert(f.datasets.end(), list->begin(), list->end());
   }
   return f;
 }
@@ -233,7 +234,7 @@ int cmd_unmount(bool all, bool force, std::string target) {
     if (reply.error().code() == ENOENT)
       print_error("cannot open '{}': dataset does not exist", target);
     else
-      print_error("cannot unmount '{}': {}", target, reply.error().message());
+      print_failure(fmt::format("cannot unmount '{}'", target), reply.error().message());
     return kExitError;
   }
   return kExitOk;
@@ -242,7 +243,7 @@ int cmd_unmount(bool all, bool force, std::string target) {
 }  // namespace
 
 int fzfs_main(int argc, char** argv) {
-  CLI::App app{"fzfs: list and mount ZFS datasets (read-only, userspace)", "fzfs"};
+  CLI::App app{"fzfs: create, change, list and mount ZFS datasets (userspace)", "fzfs"};
   app.require_subcommand(1);
 
   CommonArgs la;
@@ -281,7 +282,41 @@ int fzfs_main(int argc, char** argv) {
   unmount->add_flag("-f", force, "unmount even if busy");
   unmount->add_option("target", target);
 
+  bool parents = false, recursive = false;
+  std::vector<std::string> props, operands;
+  std::string name, new_name;
+  auto* create = app.add_subcommand("create", "create a file system (and mount it)");
+  create->add_flag("-p", parents, "create missing parents");
+  create->add_option("-o", props, "property=value")->allow_extra_args(false);
+  create->add_option("filesystem", name);
+
+  auto* destroy = app.add_subcommand("destroy", "unmount and destroy a dataset");
+  destroy->add_flag("-r", recursive, "destroy descendants too");
+  destroy->add_option("dataset", name);
+
+  auto* rename = app.add_subcommand("rename", "rename a dataset (and remount it)");
+  rename->add_option("dataset", name);
+  rename->add_option("newname", new_name);
+
+  auto* set = app.add_subcommand("set", "set properties: PROP=VAL... DATASET...");
+  set->add_option("args", operands);
+
+  auto* inherit = app.add_subcommand("inherit", "clear a property: PROP DATASET...");
+  inherit->add_flag("-r", recursive, "descendants too");
+  inherit->add_option("args", operands);
+
   if (auto rc = parse_cli(app, argc, argv)) return *rc;
+  if (create->parsed()) return fzfs_create(parents, props, name);
+  if (destroy->parsed()) {
+    if (name.empty()) {
+      print_error("missing dataset argument");
+      return kExitUsage;
+    }
+    return fzfs_destroy(recursive, name);
+  }
+  if (rename->parsed()) return fzfs_rename(name, new_name);
+  if (set->parsed()) return fzfs_set(operands);
+  if (inherit->parsed()) return fzfs_inherit(recursive, operands);
   if (list->parsed()) return cmd_list(la);
   if (get->parsed()) return cmd_get(ga, which);
   if (mount->parsed()) return cmd_mount(all, target);

@@ -2,5 +2,5 @@
 #include "tools/fzpool_main.h"
 
 int main(int argc, char** argv) {
-  return fzfs::fzpool_main(argc, argv, {fzfs::Pool::discover, fzfs::Pool::import});
+  return fzfs::fzpool_main(argc, argv, {fzfs::Pool::discover, fzfs::Pool::import, fzfs::Pool::create});
 }

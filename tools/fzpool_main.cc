@@ -10,6 +10,7 @@
 #include "tools/cli_common.h"
 #include "tools/client.h"
 #include "tools/daemon/daemon.h"
+#include "tools/fzpool_create.h"
 #include "tools/prop_columns.h"
 #include "tools/prop_order.h"
 #include "tools/rundir.h"
@@ -60,11 +61,6 @@ int import_pool(const ImportArgs& a, const PoolBackend& backend) {
       return kExitError;
     }
   }
-  if (!readonly) {
-    print_error("cannot import '{}': read-write import is not supported yet; use -o readonly=on",
-                a.pool);
-    return kExitError;
-  }
   if (!a.new_name.empty()) {
     print_error("cannot import '{}': importing under a new name is not supported", a.pool);
     return kExitError;
@@ -75,7 +71,7 @@ int import_pool(const ImportArgs& a, const PoolBackend& backend) {
   cfg.import.search_dirs = a.dirs.empty() ? std::vector<std::string>{"/dev"} : a.dirs;
   for (auto& d : cfg.import.search_dirs) d = absolute(d);
   cfg.import.pool = a.pool;
-  cfg.import.readonly = true;
+  cfg.import.readonly = readonly;
   cfg.import.force = a.force;
   cfg.altroot = absolute(a.altroot);
   cfg.mount = !a.no_mount;
@@ -201,13 +197,61 @@ int cmd_export(const std::vector<std::string>& pools, bool force) {
     const pid_t pid = read_pid(pidfile_path(pool));
     auto reply = daemon_request(pool, {{"op", "export"}, {"force", force}});
     if (!reply.ok()) {
-      print_error("cannot export '{}': {}", pool, reply.error().message());
+      if (is_no_such_pool(reply.error())) print_error("cannot open '{}': no such pool", pool);
+      else print_failure(fmt::format("cannot export '{}'", pool), reply.error().message());
       status = kExitError;
       continue;
     }
     // The daemon replies once everything is unmounted and the pool closed; wait for
     // the process too, so the devices are certainly free when we return.
     for (int i = 0; i < 1000 && process_running(pid); i++) usleep(10000);
+  }
+  return status;
+}
+
+// ---- destroy ----
+
+int cmd_destroy(const std::string& pool) {
+  if (!daemon_request(pool, {{"op", "status"}}).ok()) {
+    print_error("cannot open '{}': no such pool", pool);
+    if (pool.find('/') != std::string::npos) print_error("use 'zfs destroy' to destroy a dataset");
+    return kExitError;
+  }
+  // Destroying marks the labels POOL_STATE_DESTROYED; the engine facade (pool.h) has
+  // no call for that yet, so the pool is left as it is rather than half destroyed.
+  print_error("cannot destroy '{}': destroying a pool is not supported yet", pool);
+  return kExitError;
+}
+
+// ---- set ----
+
+int cmd_set(const std::string& assignment, const std::string& pool) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos) {
+    print_error("missing value in property=value argument");
+    return kExitUsage;
+  }
+  const std::string prop = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+  auto reply = daemon_request(pool, {{"op", "pool_set"}, {"prop", prop}, {"value", value}});
+  if (reply.ok()) return kExitOk;
+  if (is_no_such_pool(reply.error()))
+    print_error("cannot open '{}': no such pool", pool);
+  else
+    print_failure(fmt::format("cannot set property for '{}'", pool), reply.error().message());
+  return kExitError;
+}
+
+// ---- sync ----
+
+// zpool sync [POOL]...: every change so far on stable storage.
+int cmd_sync(const std::vector<std::string>& named) {
+  int status = kExitOk;
+  for (const auto& pool : target_pools(named, &status)) {
+    auto reply = daemon_request(pool, {{"op", "sync"}});
+    if (!reply.ok()) {
+      print_failure(fmt::format("sync '{}' failed", pool), reply.error().message());
+      status = kExitError;
+    }
   }
   return status;
 }
@@ -251,13 +295,24 @@ int cmd_get(bool scripted, bool exact, const std::string& fields, const std::str
 }  // namespace
 
 int fzpool_main(int argc, char** argv, const PoolBackend& backend) {
-  CLI::App app{"fzpool: import, list and export ZFS pools (read-only, userspace)", "fzpool"};
+  CLI::App app{"fzpool: create, import, list and export ZFS pools (userspace)", "fzpool"};
   app.require_subcommand(1);
+
+  CreateArgs ca;
+  auto* create = app.add_subcommand("create", "create a pool, import it and mount its root");
+  create->add_flag("-f", ca.force, "use devices even with mismatched replication or in use");
+  create->add_flag("-n", ca.dry_run, "show the layout, write nothing");
+  create->add_option("-o", ca.pool_props, "pool property=value (version, ashift, autoexpand)")
+      ->allow_extra_args(false);
+  create->add_option("-O", ca.fs_props, "root file system property=value")->allow_extra_args(false);
+  create->add_option("-m", ca.mountpoint, "mountpoint of the root file system");
+  create->add_option("-R", ca.altroot, "alternate root for mountpoints");
+  create->add_option("pool_and_vdevs", ca.operands, "POOL VDEV...");
 
   ImportArgs ia;
   auto* imp = app.add_subcommand("import", "list importable pools, or import one");
   imp->add_option("-d", ia.dirs, "search DIR for devices")->allow_extra_args(false);
-  imp->add_option("-o", ia.props, "property=value (readonly=on)")->allow_extra_args(false);
+  imp->add_option("-o", ia.props, "property=value (readonly=on|off)")->allow_extra_args(false);
   imp->add_option("-R", ia.altroot, "alternate root for mountpoints");
   imp->add_flag("-N", ia.no_mount, "import without mounting");
   imp->add_flag("-f", ia.force, "import even if in use elsewhere");
@@ -290,7 +345,24 @@ int fzpool_main(int argc, char** argv, const PoolBackend& backend) {
   get->add_option("property", which, "all or PROP[,PROP]")->required();
   get->add_option("pool", pools);
 
+  std::string pool_arg;
+  auto* destroy = app.add_subcommand("destroy", "unmount, export and destroy a pool");
+  destroy->add_flag("-f", force, "unmount even if busy");
+  destroy->add_option("pool", pool_arg)->required();
+
+  std::string assignment;
+  auto* set = app.add_subcommand("set", "set a pool property");
+  set->add_option("property=value", assignment)->required();
+  set->add_option("pool", pool_arg)->required();
+
+  auto* sync = app.add_subcommand("sync", "commit every change so far to disk");
+  sync->add_option("pool", pools);
+
   if (auto rc = parse_cli(app, argc, argv)) return *rc;
+  if (sync->parsed()) return cmd_sync(pools);
+  if (create->parsed()) return cmd_create(ca, backend);
+  if (destroy->parsed()) return cmd_destroy(pool_arg);
+  if (set->parsed()) return cmd_set(assignment, pool_arg);
   if (imp->parsed()) return ia.pool.empty() ? list_importable(ia, backend) : import_pool(ia, backend);
   if (list->parsed()) return cmd_list(scripted, exact, fields, pools);
   if (stat->parsed()) return cmd_status(pools);

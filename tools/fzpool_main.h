@@ -14,6 +14,8 @@ namespace fzfs {
 struct PoolBackend {
   std::function<Result<std::vector<ImportCandidate>>(const std::vector<std::string>&)> discover;
   std::function<Result<std::unique_ptr<Pool>>(const ImportOptions&)> import;
+  // Pool::create; empty when the backend cannot create pools.
+  std::function<Result<std::string>(const CreateOptions&)> create;
 };
 
 int fzpool_main(int argc, char** argv, const PoolBackend& backend);

@@ -81,6 +81,27 @@ VdevStatusNode vdev_from_json(const json& j) {
   return v;
 }
 
+std::optional<std::map<std::string, std::string>> string_map_from_json(const json& j) {
+  if (!j.is_object()) return std::nullopt;
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : j.items()) {
+    if (!v.is_string()) return std::nullopt;
+    out.emplace(k, v.get<std::string>());
+  }
+  return out;
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> string_pairs_from_json(const json& j) {
+  if (!j.is_array()) return std::nullopt;
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& pair : j) {
+    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string())
+      return std::nullopt;
+    out.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+  }
+  return out;
+}
+
 json error_reply(const Error& e) {
   return {{"ok", false}, {"errno", e.code()}, {"message", e.message()}};
 }

@@ -10,14 +10,27 @@
 //   {"op":"mount_all"}              {"ok":true,"errors":[MESSAGE...]}
 //   {"op":"unmount","name":DS|M,"force":bool}   {"ok":true}
 //   {"op":"export","force":bool}    {"ok":true}, sent after everything is unmounted and
-//                                   the pool closed; the daemon then exits
+//                                   the pool committed, exported and closed; the daemon
+//                                   then exits (also when the export itself failed)
+//   {"op":"sync"}                   {"ok":true} once every change so far is on disk
+//   dataset changes, each answered {"ok":true,"warnings":[MESSAGE...]} (mounts that
+//   failed afterwards):
+//   {"op":"create","name":DS,"props":{PROP:VAL},"parents":bool}
+//   {"op":"destroy","name":DS,"recursive":bool}
+//   {"op":"rename","name":DS,"to":NEWNAME}
+//   {"op":"set","name":DS,"props":[[PROP,VAL]...]}          applied in order
+//   {"op":"inherit","name":DS,"prop":PROP,"recursive":bool}
+//   {"op":"pool_set","prop":PROP,"value":VAL}                {"ok":true}
 //   any failure                     {"ok":false,"errno":N,"message":"..."}
 //
 // The conversions here are shared by the daemon and its clients.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +49,10 @@ DatasetInfo dataset_from_json(const json& j);
 
 json to_json(const VdevStatusNode& v);
 VdevStatusNode vdev_from_json(const json& j);
+
+// {"a":"1"} and [["a","1"]]; nullopt when the shape or a member's type is wrong.
+std::optional<std::map<std::string, std::string>> string_map_from_json(const json& j);
+std::optional<std::vector<std::pair<std::string, std::string>>> string_pairs_from_json(const json& j);
 
 json error_reply(const Error& e);
 // A reply as a Result: the object itself, or its error.

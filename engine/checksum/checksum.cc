@@ -108,4 +108,16 @@ bool verify_embedded(std::span<uint8_t> block, ChecksumType func, const Cksum& v
   return ok && actual == read_cksum(stored, byteswap);
 }
 
+bool seal_embedded(std::span<uint8_t> block, ChecksumType func, const Cksum& verifier) {
+  if (block.size() < kEckSize || !checksum_supported(func)) return false;
+  uint8_t* eck = block.data() + block.size() - kEckSize;
+  store<uint64_t>(eck, kZecMagic);
+  uint8_t* slot = eck + kEckCksumOffset;
+  write_cksum(slot, verifier, false);
+  Cksum sum;
+  if (!compute_checksum(func, block, false, &sum)) return false;
+  write_cksum(slot, sum, false);
+  return true;
+}
+
 }  // namespace fzfs

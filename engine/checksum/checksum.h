@@ -54,5 +54,8 @@ inline constexpr uint64_t kZecMagic = 0x0210da7ab10c7a11ULL;
 // Verifies an embedded-checksum block in place (restores it before returning).
 // `func` is kSha256 for labels and gang headers, kFletcher4/kFletcher2 for ZIL.
 bool verify_embedded(std::span<uint8_t> block, ChecksumType func, const Cksum& verifier);
+// Writes the trailer of an embedded-checksum block in host order: magic, then the
+// checksum computed with the verifier in its place. False if `func` is unsupported.
+bool seal_embedded(std::span<uint8_t> block, ChecksumType func, const Cksum& verifier);
 
 }  // namespace fzfs

@@ -56,6 +56,7 @@ class TestAllocator final : public BlockAllocator {
   explicit TestAllocator(uint64_t size) : size_(size) {}
   Result<Dva> allocate(uint64_t psize, uint64_t, std::span<const Dva>) override {
     uint64_t asize = (psize + 511) & ~511ULL;
+    if (asize > largest) return make_error(ENOSPC, "no segment of {} bytes", asize);
     if (next_ + asize > size_) return make_error(ENOSPC, "full");
     Dva d;
     d.word[0] = (asize >> 9) & 0xffffff;
@@ -68,6 +69,7 @@ class TestAllocator final : public BlockAllocator {
     EXPECT_EQ(live.remove(dva.offset(), dva.asize()), dva.asize()) << "free of free space " << dva.to_string();
   }
   RangeSet live;
+  uint64_t largest = UINT64_MAX;  // pretend fragmentation: nothing bigger fits
 
  private:
   uint64_t size_;
@@ -85,6 +87,7 @@ struct Pool {
     root.children.push_back(std::make_unique<MemVdev>(256 << 20));
     reader = std::make_unique<BlockReader>(&root, 64 << 20);
     writer = std::make_unique<BlockWriter>(&root, &alloc, &reader->cache(), 512);
+    writer->set_reader(reader.get());
   }
   SyncContext ctx() {
     SyncContext c;
@@ -123,8 +126,22 @@ void collect_dnode(BlockReader* reader, const Dnode& dn, RangeSet* out) {
 }
 void collect(BlockReader* reader, const Blkptr& bp, RangeSet* out) {
   if (bp.is_hole()) return;
-  for (const Dva& d : bp.dva)
-    if (!d.empty()) EXPECT_EQ(out->add(d.offset(), d.asize()), 0u) << "block referenced twice";
+  bool members_seen = false;
+  for (const Dva& d : bp.dva) {
+    if (d.empty()) continue;
+    if (!d.gang()) {
+      EXPECT_EQ(out->add(d.offset(), d.asize()), 0u) << "block referenced twice";
+      continue;
+    }
+    EXPECT_EQ(out->add(d.offset(), 512), 0u) << "gang header referenced twice";
+    auto members = reader->gang_children(bp, d);
+    ASSERT_TRUE(members.ok()) << members.error().message();
+    if (!members_seen)
+      for (const Blkptr& m : *members)
+        for (const Dva& md : m.dva)
+          if (!md.empty()) EXPECT_EQ(out->add(md.offset(), md.asize()), 0u) << "gang member referenced twice";
+    members_seen = true;
+  }
   auto data = reader->read(bp);
   ASSERT_TRUE(data.ok()) << data.error().message();
   if (bp.level() > 0) {
@@ -233,6 +250,34 @@ TEST(WritableObjset, RandomChangesOverManyTxgsMatchModelAndLeakNothing) {
     ASSERT_TRUE((*ro)->read(*dn, 0, back).ok());
     EXPECT_TRUE(back == contents) << "object " << obj;
   }
+}
+
+TEST(WritableObjset, GangBlocksWhenNoSegmentIsLargeEnough) {
+  Pool pool;
+  auto os = WritableObjset::create(pool.reader.get(), ObjsetType::kZfs, 1024, 14);
+  auto obj = os->allocate({kOtPlainFileContents, 128 * 1024, 0, 0, 14});
+  ASSERT_TRUE(obj.ok());
+  auto data = pattern(1 << 20, 9);
+  ASSERT_TRUE(os->write(*obj, 0, data).ok());
+  pool.alloc.largest = 48 * 1024;  // 128 KiB blocks must be split in three
+  auto root = pool.sync(*os);
+  ASSERT_TRUE(root.ok()) << root.error().message();
+  expect_no_leaks(pool, *root);
+  auto ro = Objset::open(pool.reader.get(), *root);
+  auto dn = (*ro)->dnode(*obj);
+  ASSERT_TRUE(dn.ok());
+  auto bp = (*ro)->level0_bp(*dn, 3);
+  ASSERT_TRUE(bp.ok());
+  EXPECT_TRUE(bp->dva[0].gang());
+  std::vector<uint8_t> back(data.size());
+  ASSERT_TRUE((*ro)->read(*dn, 0, back).ok());
+  EXPECT_EQ(back, data);
+  // Overwriting frees the gang blocks, members and headers alike.
+  pool.alloc.largest = UINT64_MAX;
+  ASSERT_TRUE(os->write(*obj, 0, pattern(1 << 20, 10)).ok());
+  root = pool.sync(*os);
+  ASSERT_TRUE(root.ok()) << root.error().message();
+  expect_no_leaks(pool, *root);
 }
 
 TEST(WritableObjset, BlockSizeChangeAndBonus) {

@@ -89,7 +89,7 @@ Status MosBuilder::put_ds(uint64_t obj, const DslDatasetPhys& d) {
 // a head after a snapshot starts with key 0.
 Result<uint64_t> MosBuilder::deadlist(bool with_key0) {
   if (p_.version < kVersionDeadlists) return bpobj(kDeadlistBlock);
-  FZ_TRY(uint64_t obj, new_zap_object(mos_, NewZap{kOtDeadlist, kOtDeadlistHdr, kDeadlistHdrBonus}));
+  FZ_TRY(uint64_t obj, new_zap_object(mos_, NewZap(kOtDeadlist, kOtDeadlistHdr, kDeadlistHdrBonus)));
   if (with_key0) {
     FZ_TRY(uint64_t bp, bpobj(kDeadlistBlock));
     FZ_CHECK(zap_put(mos_, obj, "0", bp));
@@ -108,8 +108,8 @@ Result<uint64_t> MosBuilder::mkdir(uint64_t parent, const std::string& name) {
   DslDirPhys d;
   d.creation_time = p_.now;
   d.parent_obj = parent;
-  FZ_TRY(d.props_zapobj, new_zap_object(mos_, NewZap{kOtDslProps}));
-  FZ_TRY(d.child_dir_zapobj, new_zap_object(mos_, NewZap{kOtDslDirChildMap}));
+  FZ_TRY(d.props_zapobj, new_zap_object(mos_, NewZap(kOtDslProps)));
+  FZ_TRY(d.child_dir_zapobj, new_zap_object(mos_, NewZap(kOtDslDirChildMap)));
   if (p_.version >= kVersionUsedBreakdown) d.flags = kDdFlagUsedBreakdown;
   FZ_CHECK(put_dir(obj, d));
   return obj;
@@ -122,7 +122,7 @@ Result<uint64_t> MosBuilder::dataset(uint64_t dir_obj, uint64_t origin) {
   d.dir_obj = dir_obj;
   d.fsid_guid = p_.random() & kFsidGuidMask;
   d.guid = p_.random();
-  FZ_TRY(d.snapnames_zapobj, new_zap_object(mos_, NewZap{.type = kOtDslDsSnapMap, .normflags = kSnapMapNormflags}));
+  FZ_TRY(d.snapnames_zapobj, new_zap_object(mos_, NewZap(kOtDslDsSnapMap).with_normflags(kSnapMapNormflags)));
   d.creation_time = p_.now;
   d.creation_txg = kCreateDsTxg;
   FZ_TRY(DslDirPhys dd, dir(dir_obj));
@@ -143,7 +143,7 @@ Result<uint64_t> MosBuilder::dataset(uint64_t dir_obj, uint64_t origin) {
     FZ_TRY(d.deadlist_obj, deadlist(true));
     if (p_.version >= kVersionOrigin) {
       if (o.next_clones_obj == 0) {
-        FZ_TRY(o.next_clones_obj, new_zap_object(mos_, NewZap{kOtNextClones}));
+        FZ_TRY(o.next_clones_obj, new_zap_object(mos_, NewZap(kOtNextClones)));
       }
       FZ_CHECK(zap_put_int(mos_, o.next_clones_obj, obj));
     }
@@ -152,7 +152,7 @@ Result<uint64_t> MosBuilder::dataset(uint64_t dir_obj, uint64_t origin) {
     if (p_.version >= kVersionDeadlists) {
       FZ_TRY(DslDirPhys od, dir(o.dir_obj));
       if (od.clones == 0) {
-        FZ_TRY(od.clones, new_zap_object(mos_, NewZap{kOtDslClones}));
+        FZ_TRY(od.clones, new_zap_object(mos_, NewZap(kOtDslClones)));
         FZ_CHECK(put_dir(o.dir_obj, od));
       }
       FZ_CHECK(zap_put_int(mos_, od.clones, obj));
@@ -201,7 +201,7 @@ Result<uint64_t> MosBuilder::snapshot(uint64_t head, const std::string& name) {
 Result<MosObjects> MosBuilder::build() {
   MosObjects out;
   const uint64_t v = p_.version;
-  FZ_CHECK(new_zap_object(mos_, NewZap{.type = kOtObjectDirectory, .claim = kObjDir}));
+  FZ_CHECK(new_zap_object(mos_, NewZap(kOtObjectDirectory).at(kObjDir)));
   FZ_TRY(out.root_dir, mkdir(0, ""));
   FZ_TRY(out.mos_dir, mkdir(out.root_dir, "$MOS"));
   if (v >= kVersionDeadlists) {
@@ -221,8 +221,6 @@ Result<MosObjects> MosBuilder::build() {
     d.flags |= kDsFlagCiDataset;
     FZ_CHECK(put_ds(out.root_dataset, d));
   }
-  FZ_TRY(DslDirPhys rd, dir(out.root_dir));
-  for (const auto& [name, value] : p_.root_props) FZ_CHECK(zap_put(mos_, rd.props_zapobj, name, value));
 
   // Modern ZFS makes the history object before the config (v26-28 numbering).
   auto history = [&]() -> Status {
@@ -230,6 +228,7 @@ Result<MosObjects> MosBuilder::build() {
     std::vector<uint8_t> bonus(kHistoryBonus, 0);
     store<uint64_t>(bonus.data() + 8, p_.history_max_off);
     FZ_CHECK(mos_.set_bonus(obj, bonus));
+    out.history = obj;
     return zap_put(mos_, kObjDir, "history", obj);
   };
   if (v >= kVersionDeadlists) FZ_CHECK(history());
@@ -240,7 +239,7 @@ Result<MosObjects> MosBuilder::build() {
   FZ_CHECK(zap_put(mos_, kObjDir, "sync_bplist", sync_bplist));
   if (v >= kVersionHistory && v < kVersionDeadlists) FZ_CHECK(history());
   if (!p_.pool_props.empty()) {
-    FZ_TRY(uint64_t props, new_zap_object(mos_, NewZap{kOtPoolProps}));
+    FZ_TRY(uint64_t props, new_zap_object(mos_, NewZap(kOtPoolProps)));
     for (const auto& [name, value] : p_.pool_props) FZ_CHECK(zap_put(mos_, props, name, value));
     FZ_CHECK(zap_put(mos_, kObjDir, "pool_props", props));
   }
@@ -267,6 +266,22 @@ Status write_config_object(WritableObjset& mos, uint64_t obj, const NvList& conf
   FZ_CHECK(mos.write(obj, 0, packed));
   uint8_t bonus[8];
   store<uint64_t>(bonus, size);
+  return mos.set_bonus(obj, bonus);
+}
+
+Status write_first_history_record(WritableObjset& mos, uint64_t obj, const NvList& record) {
+  FZ_TRY(Dnode dn, mos.dnode(obj));
+  if (dn.type != kOtSpaHistory || dn.bonus.size() < kHistoryBonus)
+    return make_error(EIO, "object {} is not a pool history", obj);
+  const std::vector<uint8_t> packed = record.encode_xdr();
+  std::vector<uint8_t> bytes(8 + packed.size());
+  store<uint64_t>(bytes.data(), packed.size());
+  std::copy(packed.begin(), packed.end(), bytes.begin() + 8);
+  std::vector<uint8_t> bonus = dn.bonus;
+  if (load<uint64_t>(bonus.data() + 24) != 0) return make_error(EEXIST, "history {} is not empty", obj);
+  if (bytes.size() > load<uint64_t>(bonus.data() + 8)) return make_error(EFBIG, "history record of {} bytes", bytes.size());
+  FZ_CHECK(mos.write(obj, 0, bytes));
+  for (size_t off : {0, 16, 24}) store<uint64_t>(bonus.data() + off, bytes.size());  // create_len, bof, eof
   return mos.set_bonus(obj, bonus);
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,8 +30,7 @@ struct MosCreateParams {
   uint64_t top_vdevs = 1;           // metaslab arrays to make
   uint64_t history_max_off = 0;     // history object: 1% of the pool's space, >= 128 KiB
   bool root_case_insensitive = false;  // the root dataset carries DS_FLAG_CI_DATASET
-  // -O properties for the root dataset's props ZAP, and pool properties (pool_props ZAP).
-  std::vector<std::pair<std::string, ZapValue>> root_props;
+  // Pool properties (the pool_props ZAP); the root's -O properties are the caller's.
   std::vector<std::pair<std::string, uint64_t>> pool_props;
   // Dataset guids (random in production).
   std::function<uint64_t()> random;
@@ -41,6 +41,7 @@ struct MosObjects {
   uint64_t mos_dir = 0;
   uint64_t root_dataset = 0;
   uint64_t config = 0;
+  uint64_t history = 0;                   // 0 before v4
   std::vector<uint64_t> metaslab_arrays;  // by top-level vdev id
 };
 
@@ -50,6 +51,11 @@ Result<MosObjects> create_mos(WritableObjset& mos, const MosCreateParams& p);
 
 // Stores `config` packed (XDR) as the config object's data, its length in the bonus.
 Status write_config_object(WritableObjset& mos, uint64_t obj, const NvList& config);
+
+// Appends one record to the pool history (an empty log only: the create's own record):
+// an 8-byte little-endian length, then the nvlist packed XDR, as zfs-fuse writes it. The
+// bonus then marks it as the pool-creation record (pool_create_len = bof = eof).
+Status write_first_history_record(WritableObjset& mos, uint64_t obj, const NvList& record);
 
 // The history object's size limit for a pool of `dspace` usable (deflated) bytes.
 uint64_t history_max_offset(uint64_t dspace);

@@ -1,6 +1,5 @@
 #include "engine/pool/pool_create.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <ctime>
 #include <random>
 
+#include "engine/dsl/prop_set.h"
 #include "engine/pool/mos_create.h"
 #include "engine/pool/writable_pool.h"
 #include "engine/spa/spa.h"
@@ -18,7 +18,6 @@
 namespace fzfs {
 namespace {
 
-constexpr uint64_t kCreateTxg = 4;  // TXG_INITIAL
 constexpr uint64_t kStateActive = 0, kStateExported = 1;
 
 // ---- option parsing ------------------------------------------------------------------
@@ -30,60 +29,8 @@ std::optional<uint64_t> parse_u64(const std::string& s) {
   return v;
 }
 
-// "128K", "1M", "512": a size as zfs accepts it.
-std::optional<uint64_t> parse_size(const std::string& s) {
-  size_t i = 0;
-  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) i++;
-  auto n = parse_u64(s.substr(0, i));
-  if (!n) return std::nullopt;
-  std::string suf = s.substr(i);
-  for (auto& c : suf) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (suf.empty() || suf == "B") return *n;
-  const std::string units = "KMGTPE";
-  if ((suf.size() == 1 || (suf.size() == 2 && suf[1] == 'B')) && units.find(suf[0]) != std::string::npos)
-    return *n << (10 * (units.find(suf[0]) + 1));
-  return std::nullopt;
-}
-
 using Choices = std::vector<std::pair<const char*, uint64_t>>;
 const Choices kOnOff = {{"on", 1}, {"off", 0}};
-
-// File system properties zpool create -O may set, as a v28 pool stores them.
-struct FsProp {
-  const char* name;
-  enum { kIndex, kString, kSize } kind;
-  Choices choices;
-  const char* choice_text;  // zfs's "must be one of" list
-};
-const FsProp kFsProps[] = {
-    {"atime", FsProp::kIndex, kOnOff, "'on | off'"},
-    {"canmount", FsProp::kIndex, {{"off", 0}, {"on", 1}, {"noauto", 2}}, "'on | off | noauto'"},
-    {"checksum", FsProp::kIndex, {{"on", 1}, {"off", 2}, {"fletcher2", 6}, {"fletcher4", 7}, {"sha256", 8}},
-     "'on | off | fletcher2 | fletcher4 | sha256'"},
-    {"compression", FsProp::kIndex,
-     {{"on", 1}, {"off", 2}, {"lzjb", 3}, {"gzip", 10}, {"gzip-1", 5}, {"gzip-2", 6}, {"gzip-3", 7},
-      {"gzip-4", 8}, {"gzip-5", 9}, {"gzip-6", 10}, {"gzip-7", 11}, {"gzip-8", 12}, {"gzip-9", 13}, {"zle", 14}},
-     "'on | off | lzjb | gzip | gzip-[1-9] | zle'"},
-    {"copies", FsProp::kIndex, {{"1", 1}, {"2", 2}, {"3", 3}}, "'1 | 2 | 3'"},
-    {"devices", FsProp::kIndex, kOnOff, "'on | off'"},
-    {"exec", FsProp::kIndex, kOnOff, "'on | off'"},
-    {"mountpoint", FsProp::kString, {}, ""},
-    {"readonly", FsProp::kIndex, kOnOff, "'on | off'"},
-    {"recordsize", FsProp::kSize, {}, ""},
-    {"setuid", FsProp::kIndex, kOnOff, "'on | off'"},
-    {"sharenfs", FsProp::kString, {}, ""},
-    {"sharesmb", FsProp::kString, {}, ""},
-    {"snapdir", FsProp::kIndex, {{"hidden", 0}, {"visible", 1}}, "'hidden | visible'"},
-    {"xattr", FsProp::kIndex, kOnOff, "'on | off'"},
-    {"quota", FsProp::kSize, {}, ""},
-    {"reservation", FsProp::kSize, {}, ""},
-};
-
-ZapValue string_value(const std::string& s) {
-  std::vector<uint8_t> b(s.begin(), s.end());
-  b.push_back(0);  // stored with its terminating NUL
-  return ZapValue::bytes(b);
-}
 
 Status cannot_create(const std::string& pool, const std::string& why, int code = EINVAL) {
   return make_error(code, "cannot create '{}': {}", pool, why);
@@ -141,40 +88,19 @@ Status parse_fs_prop(const std::string& pool, const std::string& name, const std
   }
   if (name == "version") {
     auto v = parse_u64(value);
-    if (!v || *v < 1 || *v > kZplVersionSa) return cannot_create(pool, fmt::format("'version' has an invalid value '{}'", value));
+    if (!v || *v < 1 || *v > kZplVersionSa)
+      return cannot_create(pool, fmt::format("'version' has an invalid value '{}'", value));
     s.zpl_version = *v;
     return Status::Ok();
   }
-  if (name.find(':') != std::string::npos) {  // user property
-    s.root_props.emplace_back(name, string_value(value));
-    return Status::Ok();
-  }
-  for (const FsProp& p : kFsProps) {
-    if (name != p.name) continue;
-    switch (p.kind) {
-      case FsProp::kString:
-        if (name == "mountpoint" && value[0] != '/' && value != "none" && value != "legacy")
-          return cannot_create(pool, "'mountpoint' must be an absolute path, 'none', or 'legacy'");
-        s.root_props.emplace_back(name, string_value(value));
-        return Status::Ok();
-      case FsProp::kSize: {
-        auto v = parse_size(value);
-        if (!v) return cannot_create(pool, fmt::format("bad numeric value '{}'", value));
-        if (name == "recordsize" && (*v < 512 || *v > 128 * 1024 || (*v & (*v - 1)) != 0))
-          return cannot_create(pool, "'recordsize' must be power of 2 from 512B to 128KB");
-        s.root_props.emplace_back(name, ZapValue::u64(*v));
-        return Status::Ok();
-      }
-      case FsProp::kIndex:
-        for (const auto& [n, v] : p.choices)
-          if (value == n) {
-            s.root_props.emplace_back(name, ZapValue::u64(v));
-            return Status::Ok();
-          }
-        return cannot_create(pool, fmt::format("'{}' must be one of {}", name, p.choice_text));
-    }
-  }
-  return cannot_create(pool, fmt::format("invalid property '{}'", name));
+  auto setting = parse_property(name, value, s.version);
+  if (!setting.ok()) return cannot_create(pool, setting.error().message(), setting.error().code());
+  std::erase_if(s.root_props, [&](const PropSetting& p) { return p.name == name; });
+  s.root_props.push_back(std::move(*setting));
+  if (name == "checksum") s.checksum = value;
+  if (name == "compression") s.compression = value;
+  if (name == "copies") s.copies = value;
+  return Status::Ok();
 }
 
 // zpool's pool name rules (zpool_name_valid).
@@ -262,22 +188,26 @@ uint64_t pool_dspace(const Spa& spa, const VdevPlan& plan, bool deflate) {
   return total;
 }
 
-DatasetWriteProps root_write_props(const CreateSettings& s) {
-  std::string checksum = "on", compression = "off", copies = "1";
-  for (const auto& [name, v] : s.root_props) {
-    if (v.ints.size() != 1 || v.int_size != 8) continue;
-    for (const FsProp& p : kFsProps) {
-      if (name != p.name || p.kind != FsProp::kIndex) continue;
-      for (const auto& [n, num] : p.choices)
-        if (num == v.ints[0]) {
-          if (name == "checksum") checksum = n;
-          if (name == "compression") compression = n;
-          if (name == "copies") copies = n;
-          break;
-        }
-    }
-  }
-  return parse_write_props(checksum, compression, copies, false);
+// The command line zpool would log for these options.
+std::string create_command(const CreateOptions& o) {
+  std::string cmd = "zpool create";
+  if (o.force) cmd += " -f";
+  for (const auto& [k, v] : o.pool_props) cmd += fmt::format(" -o {}={}", k, v);
+  for (const auto& [k, v] : o.fs_props) cmd += fmt::format(" -O {}={}", k, v);
+  if (!o.mountpoint.empty()) cmd += " -m " + o.mountpoint;
+  cmd += " " + o.pool;
+  for (const auto& w : o.vdevs) cmd += " " + w;
+  return cmd;
+}
+
+NvList history_record(const CreateOptions& o, uint64_t now, const std::string& hostname) {
+  NvList r;
+  r.add_u64("history time", now);
+  r.add_u64("history who", geteuid());
+  r.add_string("history zone", "global");
+  r.add_string("history hostname", hostname);
+  r.add_string("history command", create_command(o));
+  return r;
 }
 
 std::function<uint64_t()> random_u64() {
@@ -298,7 +228,6 @@ Status write_pool(const CreateOptions& opts, const CreateSettings& s, const Vdev
   mp.top_vdevs = plan.tops.size();
   mp.history_max_off = history_max_offset(pool_dspace(*spa, plan, deflate));
   mp.root_case_insensitive = s.casesensitivity == 1;
-  mp.root_props = s.root_props;
   mp.pool_props = s.pool_props;
   mp.random = random_u64();
 
@@ -312,6 +241,8 @@ Status write_pool(const CreateOptions& opts, const CreateSettings& s, const Vdev
   for (size_t t = 0; t < mos.metaslab_arrays.size(); t++) wp->set_metaslab_array(t, mos.metaslab_arrays[t]);
   wp->set_deflate(deflate);
   wp->set_mos_dir(mos.mos_dir);
+  for (const PropSetting& prop : s.root_props)
+    FZ_CHECK(set_dir_property(wp->mos(), s.version, mos.root_dir, prop, pool_dspace(*spa, plan, deflate)));
 
   auto os = WritableObjset::create(spa->reader(), ObjsetType::kZfs, s.version >= 15 ? 2048 : 1024, 14);
   ZplCreateParams zp;
@@ -327,12 +258,15 @@ Status write_pool(const CreateOptions& opts, const CreateSettings& s, const Vdev
   zp.utf8only = s.utf8only;
   zp.casesensitivity = s.casesensitivity;
   FZ_CHECK(create_zpl(*os, zp));
-  wp->add_new_dataset(mos.root_dataset, std::move(os), root_write_props(s));
+  wp->add_new_dataset(mos.root_dataset, std::move(os), parse_write_props(s.checksum, s.compression, s.copies, false));
 
   // txg 4: everything, labels active. Then txg 5: the same config, exported.
   for (uint64_t state : {kStateActive, kStateExported}) {
     ctx.state = state;
     ctx.txg = wp->open_txg();
+    // zpool logs its command line in the txg after the create's.
+    if (state == kStateExported && mos.history != 0)
+      FZ_CHECK(write_first_history_record(wp->mos(), mos.history, history_record(opts, now, ctx.hostname)));
     FZ_CHECK(write_config_object(wp->mos(), mos.config, pool_config_nvlist(plan, ctx)));
     std::map<uint64_t, NvList> labels;
     for (size_t t = 0; t < plan.tops.size(); t++)
@@ -353,11 +287,7 @@ Result<CreateSettings> parse_create_settings(const CreateOptions& opts) {
   CreateSettings s;
   for (const auto& [name, value] : opts.pool_props) FZ_CHECK(parse_pool_prop(opts.pool, name, value, s));
   for (const auto& [name, value] : opts.fs_props) FZ_CHECK(parse_fs_prop(opts.pool, name, value, s));
-  if (!opts.mountpoint.empty()) {
-    auto it = std::find_if(s.root_props.begin(), s.root_props.end(), [](const auto& p) { return p.first == "mountpoint"; });
-    if (it != s.root_props.end()) s.root_props.erase(it);
-    FZ_CHECK(parse_fs_prop(opts.pool, "mountpoint", opts.mountpoint, s));
-  }
+  if (!opts.mountpoint.empty()) FZ_CHECK(parse_fs_prop(opts.pool, "mountpoint", opts.mountpoint, s));
   return s;
 }
 

@@ -17,9 +17,9 @@
 #include <utility>
 #include <vector>
 
+#include "engine/dsl/prop_set.h"
 #include "engine/pool/pool.h"
 #include "engine/spa/vdev_config.h"
-#include "engine/zap/zap_writer.h"
 
 namespace fzfs {
 
@@ -31,7 +31,8 @@ struct CreateSettings {
   uint64_t version = kDefaultCreateVersion;
   uint64_t ashift = kDefaultCreateAshift;
   std::vector<std::pair<std::string, uint64_t>> pool_props;      // stored in pool_props
-  std::vector<std::pair<std::string, ZapValue>> root_props;      // the root dir's props ZAP
+  std::vector<PropSetting> root_props;                           // the root dir's props ZAP
+  std::string checksum = "on", compression = "off", copies = "1"; // the root's write policy
   uint64_t zpl_version = 0;                                      // 0: the pool version's
   uint64_t normalization = 0, utf8only = 0, casesensitivity = 0; // ZPL master node
 };

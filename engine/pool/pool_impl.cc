@@ -201,6 +201,7 @@ Status PoolImpl::export_pool() {
 }
 
 uint64_t PoolImpl::allocated_bytes() {
+  if (writer_) return writer_->pool().space().allocated;  // the allocator knows it exactly
   if (allocated_) return *allocated_;
   // Replaying the space maps (and any log space maps, whose entries the maps' own
   // smp_alloc counts do not include yet) gives what is allocated now. A pool whose maps
@@ -296,6 +297,12 @@ void census(const Vdev& v, ErrorCensus* c) {
 }  // namespace
 
 HealthReport PoolImpl::health_report() {
+  if (writer_) {
+    if (Status h = writer_->health(); !h.ok())
+      return {"The pool is suspended: a transaction group could not be written (" + h.error().message() +
+                  ").\n\tChanges since the last good one are lost; nothing older is.",
+              "Export the pool, fix the device problem, and import it again."};
+  }
   ErrorCensus c;
   census(*spa_->root(), &c);
   if (c.unavailable) {

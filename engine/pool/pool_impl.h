@@ -35,6 +35,14 @@ class PoolImpl final : public Pool {
   Result<std::vector<std::string>> snapshots_of(const std::string& dataset) override;
   Status sync() override;
   Status export_pool() override;
+  // Dataset and property changes (pool_datasets.cc).
+  Status create_dataset(const std::string& name, const std::map<std::string, std::string>& props,
+                        bool parents) override;
+  Status destroy_dataset(const std::string& name, bool recursive) override;
+  Status rename_dataset(const std::string& from, const std::string& to) override;
+  Status set_property(const std::string& dataset, const std::string& prop, const std::string& value) override;
+  Status inherit_property(const std::string& dataset, const std::string& prop) override;
+  Status set_pool_property(const std::string& prop, const std::string& value) override;
 
   const DslPool& dsl() const { return *dsl_; }
   Spa& spa() { return *spa_; }

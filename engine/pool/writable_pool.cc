@@ -82,6 +82,7 @@ Result<std::unique_ptr<WritablePool>> WritablePool::open(Spa& spa, const DslPool
   FZ_TRY(wp->alloc_, MetaslabAllocator::create(std::move(tops)));
   wp->writer_ = std::make_unique<BlockWriter>(spa.root(), wp->alloc_.get(), &spa.reader()->cache(),
                                               uint64_t{1} << std::min<uint64_t>(min_ashift, 16));
+  wp->writer_->set_reader(spa.reader());
   FZ_TRY(wp->mos_, WritableObjset::open(spa.reader(), wp->ub_.rootbp));
 
   FZ_TRY(auto dir_entries, dp.object_directory());
@@ -128,6 +129,7 @@ Result<std::unique_ptr<WritablePool>> WritablePool::create_new(Spa& spa, uint64_
   FZ_TRY(wp->alloc_, MetaslabAllocator::create(std::move(tops)));
   wp->writer_ = std::make_unique<BlockWriter>(spa.root(), wp->alloc_.get(), &spa.reader()->cache(),
                                               uint64_t{1} << std::min<uint64_t>(min_ashift, 16));
+  wp->writer_->set_reader(spa.reader());
   wp->mos_ = WritableObjset::create(spa.reader(), ObjsetType::kMeta, version >= 15 ? 2048 : 1024, 14);
   return wp;
 }
@@ -251,7 +253,26 @@ Status WritablePool::append_space_maps(int pass, bool* appended) {
     if (dn.bonus.size() < kSpaceMapBonusV0) return make_error(EIO, "space map {}: bonus too short", obj);
     std::vector<uint8_t> bonus = dn.bonus;
     const uint64_t length = load<uint64_t>(bonus.data() + 8);
-    SpaceMapWriter w(ch.region, SpaceMapLayout{dn.data_block_size(), false}, length);
+    const SpaceMapLayout layout{dn.data_block_size(), false};
+    // A log grown much longer than the metaslab's allocated ranges is rewritten as just
+    // those ranges (ZFS's condensing, first pass only). The condensed map already holds
+    // this batch, which the allocator has taken.
+    if (pass == 1 && length > 4 * dn.data_block_size()) {
+      FZ_TRY(auto condensed, alloc_->condense(ch.vdev, ch.metaslab, layout, txg_, pass));
+      if (should_condense_space_map(length, condensed.words.size() * 8, dn.data_block_size(), ch.region.shift)) {
+        std::vector<uint8_t> bytes(condensed.words.size() * 8);
+        for (size_t i = 0; i < condensed.words.size(); i++) store<uint64_t>(bytes.data() + 8 * i, condensed.words[i]);
+        FZ_CHECK(mos_->free_range(obj, 0, UINT64_MAX));
+        if (!bytes.empty()) FZ_CHECK(mos_->write(obj, 0, bytes));
+        store<uint64_t>(bonus.data() + 0, obj);
+        store<uint64_t>(bonus.data() + 8, bytes.size());
+        store<uint64_t>(bonus.data() + 16, condensed.alloc);
+        FZ_CHECK(mos_->set_bonus(obj, bonus));
+        *appended = true;
+        continue;
+      }
+    }
+    SpaceMapWriter w(ch.region, layout, length);
     FZ_CHECK(w.append(ch.batch.ranges, txg_, pass));
     std::vector<uint8_t> bytes(w.words().size() * 8);
     for (size_t i = 0; i < w.words().size(); i++) store<uint64_t>(bytes.data() + 8 * i, w.words()[i]);
@@ -266,8 +287,10 @@ Status WritablePool::append_space_maps(int pass, bool* appended) {
 }
 
 Status WritablePool::sync_mos() {
-  FZ_CHECK(apply_mos_space());
   for (int pass = 1; pass <= kMaxSyncPasses; pass++) {
+    // As ZFS does, charge $MOS with what the previous pass (or txg) changed before the
+    // MOS is synced again, so the txg leaves no MOS space uncharged behind it.
+    FZ_CHECK(apply_mos_space());
     if (mos_->dirty()) {
       SyncContext c = context(true, DatasetWriteProps{}, pass);
       c.born = [&](const Blkptr& bp) {
@@ -282,7 +305,8 @@ Status WritablePool::sync_mos() {
     }
     bool appended = false;
     FZ_CHECK(append_space_maps(pass, &appended));
-    if (!appended && !mos_->dirty()) return Status::Ok();
+    const bool uncharged = mos_used_ != 0 || mos_comp_ != 0 || mos_uncomp_ != 0;
+    if (!appended && !mos_->dirty() && (!uncharged || mos_dir_ == 0)) return Status::Ok();
   }
   return make_error(EIO, "txg {}: the MOS did not converge in {} sync passes", txg_, kMaxSyncPasses);
 }

@@ -66,16 +66,10 @@ Result<std::vector<uint8_t>> seal_label_region(std::span<const uint8_t> body, ui
                       region_offset, body.size(), size < kLabelEckSize ? 0 : size - kLabelEckSize);
   std::vector<uint8_t> region(size, 0);
   std::memcpy(region.data(), body.data(), body.size());
-  // The trailer is written in host order; readers detect the order by the magic. The
-  // checksum is computed over the region with the verifier in the checksum's place.
-  uint8_t* eck = region.data() + size - kLabelEckSize;
-  store<uint64_t>(eck, kZecMagic);
-  const uint64_t verifier[4] = {region_offset, 0, 0, 0};
-  std::memcpy(eck + 8, verifier, sizeof verifier);
-  Cksum sum;
-  if (!compute_checksum(ChecksumType::kSha256, region, false, &sum))
-    return make_error(ENOTSUP, "label: sha256 unavailable");
-  std::memcpy(eck + 8, sum.w, sizeof sum.w);
+  // The trailer is written in host order; readers detect the order by the magic.
+  Cksum verifier;
+  verifier.w[0] = region_offset;
+  if (!seal_embedded(region, ChecksumType::kSha256, verifier)) return make_error(ENOTSUP, "label: sha256 unavailable");
   return region;
 }
 

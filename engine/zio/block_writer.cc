@@ -23,6 +23,10 @@ uint64_t make_prop(uint64_t lsize, uint64_t psize, const WritePolicy& p, Compres
 
 uint64_t round_up(uint64_t v, uint64_t unit) { return (v + unit - 1) / unit * unit; }
 
+constexpr uint64_t kGangHeaderBytes = 512;
+constexpr uint64_t kGangMembers = 3;
+constexpr int kMaxGangDepth = 2;
+
 }  // namespace
 
 BlockWriter::BlockWriter(Vdev* root, BlockAllocator* alloc, BlockCache* cache, uint64_t min_alloc)
@@ -90,10 +94,90 @@ Status BlockWriter::place(Prepared& prep, const WritePolicy& p, uint64_t txg, co
     if (!dva.ok()) {
       for (int u = 0; u < d; u++) alloc_->free(bp.dva[u], txg, txg);
       for (auto& x : bp.dva) x = Dva{};
+      if (dva.error().code() == ENOSPC && psize > kGangHeaderBytes) return write_gang(prep, copies, txg, 0);
       return std::move(dva).error();
     }
     bp.dva[d] = *dva;
   }
+  return Status::Ok();
+}
+
+Result<Blkptr> BlockWriter::write_member(std::span<const uint8_t> bytes, const Blkptr& parent, int copies,
+                                         uint64_t txg, int depth) {
+  Prepared prep;
+  prep.phys = bytes;
+  prep.bp.prop = parent.prop;
+  prep.bp.prop &= ~((0xffffULL) | (0xffffULL << 16) | (0x7fULL << 32));  // sizes, compression
+  prep.bp.prop |= ((bytes.size() >> kSectorShift) - 1) | (((bytes.size() >> kSectorShift) - 1) << 16);
+  prep.bp.prop |= uint64_t(static_cast<uint8_t>(Compress::kOff)) << 32;
+  prep.bp.birth = txg;
+  prep.bp.fill = 1;
+  ChecksumType func = parent.checksum();
+  if (!compute_checksum(func, bytes, false, &prep.bp.cksum)) return make_error(ENOTSUP, "gang member checksum");
+  for (int d = 0; d < copies; d++) {
+    auto dva = alloc_->allocate(bytes.size(), txg, std::span<const Dva>(prep.bp.dva, d));
+    if (!dva.ok()) {
+      for (int u = 0; u < d; u++) alloc_->free(prep.bp.dva[u], txg, txg);
+      for (auto& x : prep.bp.dva) x = Dva{};
+      if (dva.error().code() == ENOSPC && bytes.size() > kGangHeaderBytes && depth < kMaxGangDepth) {
+        FZ_CHECK(write_gang(prep, copies, txg, depth + 1));
+        return prep.bp;
+      }
+      return std::move(dva).error();
+    }
+    prep.bp.dva[d] = *dva;
+  }
+  FZ_CHECK(write_copies(prep.bp, bytes));
+  return prep.bp;
+}
+
+Status BlockWriter::write_gang(Prepared& prep, int copies, uint64_t txg, int depth) {
+  Blkptr& bp = prep.bp;
+  // The header first: it is small enough to fit where the block did not.
+  Dva header[3];
+  for (int d = 0; d < copies; d++) {
+    auto dva = alloc_->allocate(kGangHeaderBytes, txg, std::span<const Dva>(header, d));
+    if (!dva.ok()) {
+      for (int u = 0; u < d; u++) alloc_->free(header[u], txg, txg);
+      return std::move(dva).error().context("gang header");
+    }
+    header[d] = *dva;
+  }
+  // Up to three members of whole sectors, the last taking the rest.
+  const uint64_t sectors = prep.phys.size() >> kSectorShift;
+  const uint64_t per = (sectors + kGangMembers - 1) / kGangMembers;
+  std::vector<uint8_t> hdr(kGangHeaderBytes, 0);
+  std::vector<Blkptr> members;
+  uint64_t asize[3] = {header[0].asize(), header[1].asize(), header[2].asize()};
+  for (uint64_t first = 0; first < sectors; first += per) {
+    const uint64_t n = std::min(per, sectors - first);
+    auto m = write_member(prep.phys.subspan(first << kSectorShift, n << kSectorShift), bp, copies, txg, depth);
+    if (!m.ok()) {
+      for (const Blkptr& done : members) free(done, txg);
+      for (int d = 0; d < copies; d++) alloc_->free(header[d], txg, txg);
+      return std::move(m).error().context("gang member");
+    }
+    m->encode(hdr.data() + members.size() * kBlkptrSize);
+    for (int d = 0; d < copies; d++) asize[d] += m->dva[d].asize();
+    members.push_back(*m);
+  }
+  // The parent's DVAs point at the header copies (gang bit set) and charge the whole tree.
+  for (int d = 0; d < copies; d++) {
+    Dva g = header[d];
+    g.word[0] = (g.word[0] & ~0xffffffULL) | ((asize[d] >> kSectorShift) & 0xffffff);
+    g.word[1] |= 1ULL << 63;
+    bp.dva[d] = g;
+  }
+  Cksum verifier;
+  verifier.w[0] = bp.dva[0].vdev();
+  verifier.w[1] = bp.dva[0].offset();
+  verifier.w[2] = bp.birth;
+  if (!seal_embedded(hdr, ChecksumType::kSha256, verifier)) return make_error(ENOTSUP, "gang header: sha256 unavailable");
+  for (int d = 0; d < copies; d++) {
+    Status s = root_->children[header[d].vdev()]->write(header[d].offset(), hdr);
+    if (!s.ok()) return std::move(s).error().context("gang header {}", header[d].to_string());
+  }
+  prep.written = true;
   return Status::Ok();
 }
 
@@ -109,7 +193,7 @@ Result<Blkptr> BlockWriter::write(std::span<const uint8_t> logical, const WriteP
   FZ_TRY(Prepared prep, prepare(logical, p, txg));
   if (prep.hole) return Blkptr{};
   FZ_CHECK(place(prep, p, txg, old, reused));
-  if (Status s = write_copies(prep.bp, prep.phys); !s.ok()) {
+  if (Status s = prep.written ? Status::Ok() : write_copies(prep.bp, prep.phys); !s.ok()) {
     if (!*reused)
       for (const Dva& d : prep.bp.dva)
         if (!d.empty()) alloc_->free(d, txg, txg);
@@ -137,7 +221,7 @@ Status BlockWriter::write_batch(std::span<Job> jobs, uint64_t txg) {
   }
   TaskPool::shared().parallel_for(jobs.size(), [&](size_t i) {
     Job& j = jobs[i];
-    if (!j.status.ok() || preps[i]->hole) return;
+    if (!j.status.ok() || preps[i]->hole || preps[i]->written) return;
     j.status = write_copies(preps[i]->bp, preps[i]->phys);
   });
   for (size_t i = 0; i < jobs.size(); i++) {
@@ -169,8 +253,29 @@ Status BlockWriter::write_copies(const Blkptr& bp, std::span<const uint8_t> phys
 
 void BlockWriter::free(const Blkptr& bp, uint64_t txg) {
   if (bp.is_hole() || bp.embedded()) return;
-  for (const Dva& dva : bp.dva)
-    if (!dva.empty()) alloc_->free(dva, bp.physical_birth(), txg);
+  bool members_freed = false;
+  for (const Dva& dva : bp.dva) {
+    if (dva.empty()) continue;
+    if (!dva.gang()) {
+      alloc_->free(dva, bp.physical_birth(), txg);
+      continue;
+    }
+    // A gang DVA's asize covers its members. Every header copy lists the same members
+    // (each with all its copies): free them once, then each header copy.
+    if (!members_freed && reader_) {
+      auto members = reader_->gang_children(bp, dva);
+      if (members.ok()) {
+        for (const Blkptr& m : *members) free(m, txg);
+        members_freed = true;
+      }
+    }
+    Dva header = dva;
+    header.word[1] &= ~(1ULL << 63);
+    const uint64_t hsize = header.vdev() < root_->children.size() ? root_->children[header.vdev()]->asize(kGangHeaderBytes)
+                                                                   : kGangHeaderBytes;
+    header.word[0] = (header.word[0] & ~0xffffffULL) | ((hsize >> kSectorShift) & 0xffffff);
+    alloc_->free(header, bp.physical_birth(), txg);
+  }
 }
 
 }  // namespace fzfs

@@ -19,6 +19,7 @@
 #include "engine/zio/blkptr.h"
 #include "engine/zio/block_allocator.h"
 #include "engine/zio/block_cache.h"
+#include "engine/zio/block_reader.h"
 
 namespace fzfs {
 
@@ -62,8 +63,10 @@ class BlockWriter {
   // says how it went; the call fails only if one did.
   Status write_batch(std::span<Job> jobs, uint64_t txg);
 
-  // Returns every DVA of a block to the allocator (gang blocks are never written here).
+  // Returns every DVA of a block to the allocator; a gang block's members too (read
+  // through the reader set with set_reader).
   void free(const Blkptr& bp, uint64_t txg);
+  void set_reader(BlockReader* reader) { reader_ = reader; }
 
   // True if every byte is zero (such a block becomes a hole when compression is on).
   static bool all_zero(std::span<const uint8_t> data);
@@ -75,14 +78,21 @@ class BlockWriter {
     std::vector<uint8_t> packed;     // compressed bytes when compression won
     std::span<const uint8_t> phys;   // what goes to disk (packed or the logical bytes)
     Blkptr bp;                       // sizes, compression, checksum, birth, fill set
+    bool written = false;            // stored as a gang block already
   };
   Result<Prepared> prepare(std::span<const uint8_t> logical, const WritePolicy& p, uint64_t txg) const;
   // The I/O half: DVAs (new or reused), then the copies.
   Status place(Prepared& prep, const WritePolicy& p, uint64_t txg, const Blkptr& old, bool* reused);
   Status write_copies(const Blkptr& bp, std::span<const uint8_t> phys);
+  // When no free segment holds the block: a gang block, its bytes split over up to three
+  // smaller blocks listed in a 512-byte header (which its DVAs point to).
+  Status write_gang(Prepared& prep, int copies, uint64_t txg, int depth);
+  Result<Blkptr> write_member(std::span<const uint8_t> bytes, const Blkptr& parent, int copies, uint64_t txg,
+                              int depth);
   void remember(const Blkptr& bp, std::span<const uint8_t> logical);
 
   Vdev* root_;
+  BlockReader* reader_ = nullptr;
   BlockAllocator* alloc_;
   BlockCache* cache_;
   uint64_t min_alloc_;

@@ -15,6 +15,10 @@
 namespace fzfs {
 
 struct NewZap {
+  explicit NewZap(uint8_t t, uint8_t btype = 0, uint16_t blen = 0) : type(t), bonus_type(btype), bonus_len(blen) {}
+  NewZap& with_normflags(uint64_t f) { normflags = f; return *this; }
+  NewZap& at(uint64_t obj) { claim = obj; return *this; }
+
   uint8_t type = 0;
   uint8_t bonus_type = 0;
   uint16_t bonus_len = 0;

@@ -64,17 +64,25 @@ struct SaTables {
 
 SaTables sa_tables() {
   SaTables t;
-  for (uint16_t num = 0; num < std::size(kZplAttrs); num++)
-    t.registry.push_back(ZapEntry{.name = kZplAttrs[num].name, .ints = {registry_value(num, kZplAttrs[num])}});
-  t.layouts.push_back(ZapEntry{.name = std::to_string(kDirLayout), .int_size = 2,
-                               .num_ints = kDirLayoutAttrs.size(), .ints = kDirLayoutAttrs});
+  for (uint16_t num = 0; num < std::size(kZplAttrs); num++) {
+    ZapEntry e;
+    e.name = kZplAttrs[num].name;
+    e.ints = {registry_value(num, kZplAttrs[num])};
+    t.registry.push_back(std::move(e));
+  }
+  ZapEntry layout;
+  layout.name = std::to_string(kDirLayout);
+  layout.int_size = 2;
+  layout.num_ints = kDirLayoutAttrs.size();
+  layout.ints = kDirLayoutAttrs;
+  t.layouts.push_back(std::move(layout));
   return t;
 }
 
 // The REGISTRY and LAYOUTS ZAPs, linked from the SA master node.
 Status write_sa_tables(WritableObjset& os, uint64_t sa_master, const SaTables& t) {
-  FZ_TRY(uint64_t reg_obj, new_zap_object(os, NewZap{kOtSaAttrRegistration}));
-  FZ_TRY(uint64_t lay_obj, new_zap_object(os, NewZap{kOtSaAttrLayouts}));
+  FZ_TRY(uint64_t reg_obj, new_zap_object(os, NewZap(kOtSaAttrRegistration)));
+  FZ_TRY(uint64_t lay_obj, new_zap_object(os, NewZap(kOtSaAttrLayouts)));
   FZ_CHECK(zap_put(os, sa_master, "REGISTRY", reg_obj));
   FZ_CHECK(zap_put(os, sa_master, "LAYOUTS", lay_obj));
   for (const ZapEntry& e : t.registry) FZ_CHECK(zap_put(os, reg_obj, e.name, e.ints[0]));
@@ -86,8 +94,9 @@ Status write_sa_tables(WritableObjset& os, uint64_t sa_master, const SaTables& t
 Result<uint64_t> create_dir(WritableObjset& os, uint64_t mode, const ZplCreateParams& p, uint64_t normflags,
                             const SaRegistry* sa) {
   const bool use_sa = sa != nullptr;
-  NewZap nz{kOtDirectoryContents, use_sa ? uint8_t{kOtSa} : uint8_t{kOtZnode},
-            static_cast<uint16_t>(use_sa ? kMaxBonusLen : kLegacyZnodeBytes), normflags};
+  NewZap nz(kOtDirectoryContents, use_sa ? uint8_t{kOtSa} : uint8_t{kOtZnode},
+            static_cast<uint16_t>(use_sa ? kMaxBonusLen : kLegacyZnodeBytes));
+  nz.with_normflags(normflags);
   FZ_TRY(uint64_t obj, new_zap_object(os, nz));
   ZnodeAttrs z = dir_znode(obj, mode, p);
   std::vector<uint8_t> bonus;
@@ -114,7 +123,7 @@ Status create_zpl(WritableObjset& os, const ZplCreateParams& p) {
   if (p.zpl_version < 1 || p.zpl_version > kZplVersionSa)
     return make_error(EINVAL, "ZPL version {} is not supported", p.zpl_version);
   const uint64_t master = 1;
-  FZ_CHECK(new_zap_object(os, NewZap{.type = kOtMasterNode, .claim = master}));
+  FZ_CHECK(new_zap_object(os, NewZap(kOtMasterNode).at(master)));
   FZ_CHECK(zap_put(os, master, "normalization", p.normalization));
   FZ_CHECK(zap_put(os, master, "utf8only", p.utf8only));
   FZ_CHECK(zap_put(os, master, "casesensitivity", p.casesensitivity));
@@ -123,10 +132,10 @@ Status create_zpl(WritableObjset& os, const ZplCreateParams& p) {
   const bool use_sa = p.zpl_version >= kZplVersionSa;
   uint64_t sa_master = 0;
   if (use_sa) {
-    FZ_TRY(sa_master, new_zap_object(os, NewZap{kOtSaMasterNode}));
+    FZ_TRY(sa_master, new_zap_object(os, NewZap(kOtSaMasterNode)));
     FZ_CHECK(zap_put(os, master, "SA_ATTRS", sa_master));
   }
-  FZ_TRY(uint64_t unlinked, new_zap_object(os, NewZap{kOtUnlinkedSet}));
+  FZ_TRY(uint64_t unlinked, new_zap_object(os, NewZap(kOtUnlinkedSet)));
   FZ_CHECK(zap_put(os, master, "DELETE_QUEUE", unlinked));
 
   // Directory ZAPs fold case for insensitive file systems (U8_TEXTPREP_TOUPPER).

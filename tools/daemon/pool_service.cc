@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "tools/daemon/readonly_mount.h"
 #include "tools/daemon/stale_mount.h"
+#include "tools/dataset_select.h"
 
 namespace fzfs {
 
@@ -19,6 +21,13 @@ const std::string* prop(const DatasetInfo& ds, const std::string& name) {
 bool has_path_mountpoint(const DatasetInfo& ds) {
   const std::string* mp = prop(ds, "mountpoint");
   return mp && !mp->empty() && (*mp)[0] == '/';
+}
+
+// What `zfs mount -a` mounts: filesystems with canmount=on and a path mountpoint.
+bool auto_mountable(const DatasetInfo& ds) {
+  const std::string* canmount = prop(ds, "canmount");
+  return ds.type == DatasetType::kFilesystem && has_path_mountpoint(ds) &&
+         (!canmount || *canmount == "on");
 }
 
 }  // namespace
@@ -94,6 +103,12 @@ HealthReport PoolService::health_report() {
   return pool_ ? pool_->health_report() : HealthReport{};
 }
 
+Status PoolService::with_pool(const std::function<Status(Pool&)>& fn) {
+  std::lock_guard lock(pool_mu_);
+  if (!pool_) return make_error(ENXIO, "pool is being exported");
+  return fn(*pool_);
+}
+
 Result<std::string> PoolService::mount_locked(const DatasetInfo& ds) {
   if (ds.type != DatasetType::kFilesystem)
     return make_error(EINVAL, "{} cannot be mounted", ds.type == DatasetType::kSnapshot
@@ -133,6 +148,13 @@ Result<std::string> PoolService::mount_locked(const DatasetInfo& ds) {
                                                 snapdir && *snapdir == "visible");
   FZ_TRY(auto m, fuse::FuseMount::start(std::move(fuse_fs), path,
                                         {fsname, /*allow_other=*/true}));
+  const std::string* readonly = prop(ds, "readonly");
+  if (readonly && *readonly == "on" && !fs->readonly()) {
+    if (Status s = make_mount_readonly(path); !s.ok()) {
+      (void)m->unmount(true);
+      return std::move(s).error();
+    }
+  }
   mounts_.emplace(ds.name, std::move(m));
   return path;
 }
@@ -146,17 +168,17 @@ Result<std::string> PoolService::mount(const std::string& dataset) {
   return mount_locked(*it);
 }
 
-std::vector<std::string> PoolService::mount_all() {
+std::vector<std::string> PoolService::mount_all() { return mount_subtree(""); }
+
+std::vector<std::string> PoolService::mount_subtree(
+    const std::string& root, const std::function<bool(const std::string&)>& only) {
   std::vector<std::string> errors;
   auto list = datasets();
   if (!list.ok()) return {"cannot list datasets: " + list.error().message()};
   std::vector<const DatasetInfo*> todo;
-  for (const auto& ds : *list) {
-    const std::string* canmount = prop(ds, "canmount");
-    if (ds.type == DatasetType::kFilesystem && has_path_mountpoint(ds) &&
-        (!canmount || *canmount == "on"))
+  for (const auto& ds : *list)
+    if (in_subtree(root, ds.name) && auto_mountable(ds) && (!only || only(ds.name)))
       todo.push_back(&ds);
-  }
   // A parent's mountpoint sorts before its children's, so children mount on top.
   std::stable_sort(todo.begin(), todo.end(), [](const DatasetInfo* a, const DatasetInfo* b) {
     return *prop(*a, "mountpoint") < *prop(*b, "mountpoint");
@@ -178,26 +200,42 @@ Status PoolService::unmount(const std::string& dataset_or_path, bool force) {
     it = std::find_if(mounts_.begin(), mounts_.end(),
                       [&](const auto& m) { return m.second->mountpoint() == dataset_or_path; });
   if (it == mounts_.end()) return make_error(EINVAL, "not currently mounted");
-  FZ_CHECK(it->second->unmount(force));
-  mounts_.erase(it);
-  return Status::Ok();
+  return unmount_locked({it->first}, force);
 }
 
-Status PoolService::unmount_all(bool force) {
-  std::lock_guard lock(mounts_mu_);
+Status PoolService::unmount_locked(std::vector<std::string> order, bool force) {
   // Children before parents: the reverse of mount order.
-  std::vector<std::string> order;
-  for (const auto& [ds, m] : mounts_) order.push_back(ds);
   std::sort(order.begin(), order.end(), [this](const std::string& a, const std::string& b) {
     return mounts_[a]->mountpoint() > mounts_[b]->mountpoint();
   });
   for (const auto& ds : order) {
     auto s = mounts_[ds]->unmount(force);
-    if (!s.ok()) return make_error(s.error().code(), "cannot unmount '{}': {}",
-                                   mounts_[ds]->mountpoint(), s.error().message());
+    if (!s.ok()) {
+      // zfs's words for a mount still in use.
+      const int code = s.error().code();
+      return make_error(code, "cannot unmount '{}': {}", mounts_[ds]->mountpoint(),
+                        code == EBUSY ? std::string("pool or dataset is busy") : s.error().message());
+    }
     mounts_.erase(ds);
   }
   return Status::Ok();
+}
+
+Status PoolService::unmount_all(bool force) {
+  std::lock_guard lock(mounts_mu_);
+  std::vector<std::string> all;
+  for (const auto& [ds, m] : mounts_) all.push_back(ds);
+  return unmount_locked(std::move(all), force);
+}
+
+Result<std::vector<std::string>> PoolService::unmount_subtree(const std::string& root, bool force) {
+  reap_dead_mounts();
+  std::lock_guard lock(mounts_mu_);
+  std::vector<std::string> mounted;
+  for (const auto& [ds, m] : mounts_)
+    if (in_subtree(root, ds)) mounted.push_back(ds);
+  FZ_CHECK(unmount_locked(mounted, force));
+  return mounted;
 }
 
 std::vector<std::pair<std::string, std::string>> PoolService::mounts() {
@@ -211,8 +249,12 @@ std::vector<std::pair<std::string, std::string>> PoolService::mounts() {
 Status PoolService::close(bool force) {
   FZ_CHECK(unmount_all(force));
   std::lock_guard lock(pool_mu_);
+  if (!pool_) return Status::Ok();
+  // Everything written through the mounts is committed and the labels say
+  // "exported", so the next import (ours or another implementation's) sees it all.
+  Status exported = pool_->readonly() ? Status::Ok() : pool_->export_pool();
   pool_.reset();
-  return Status::Ok();
+  return exported;
 }
 
 }  // namespace fzfs

@@ -2,6 +2,7 @@
 // filesystem dataset. The socket protocol (protocol.h) is a thin layer over this.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,21 +31,35 @@ class PoolService {
   std::string health();
   HealthReport health_report();
 
+  // Runs fn with the pool under the pool lock; ENXIO once the pool is closed. The
+  // dataset and property changes (dataset_admin.h) go through here.
+  Status with_pool(const std::function<Status(Pool&)>& fn);
+
   Result<std::string> mount(const std::string& dataset);  // returns the mountpoint
   // Mounts every filesystem with canmount=on and a path mountpoint, parents first.
   // Returns one "cannot mount 'DS': why" line per failure.
   std::vector<std::string> mount_all();
+  // The same for DATASET and its descendants only; `only`, when given, further limits
+  // it to those names.
+  std::vector<std::string> mount_subtree(const std::string& dataset,
+                                         const std::function<bool(const std::string&)>& only = {});
   // By dataset name or mountpoint path. Without force a busy mount is EBUSY.
   Status unmount(const std::string& dataset_or_path, bool force);
   Status unmount_all(bool force);
+  // Unmounts DATASET and its mounted descendants, children first. Returns the names
+  // that were mounted (so a caller can mount them again), or the first failure.
+  Result<std::vector<std::string>> unmount_subtree(const std::string& dataset, bool force);
   std::vector<std::pair<std::string, std::string>> mounts();  // (dataset, mountpoint)
-  // Unmounts everything and closes the pool (releasing its devices).
+  // Unmounts everything, commits and exports a read-write pool (Pool::export_pool), and
+  // closes the pool (releasing its devices).
   Status close(bool force);
 
  private:
   std::string full_mountpoint(const std::string& mountpoint) const;
   void reap_dead_mounts();  // mounts ended from outside (umount by hand)
   Result<std::string> mount_locked(const DatasetInfo& ds);
+  // Unmounts the named mounts, deepest mountpoint first; mounts_mu_ held.
+  Status unmount_locked(std::vector<std::string> datasets, bool force);
 
   std::string name_;
   std::string altroot_;

@@ -1,5 +1,8 @@
 #include "tools/daemon/protocol.h"
 
+#include <optional>
+
+#include "tools/daemon/dataset_admin.h"
 #include "tools/wire.h"
 
 namespace fzfs {
@@ -36,10 +39,59 @@ json mount(PoolService& svc, const json& req) {
 }
 
 json export_pool(PoolService& svc, const json& req, bool* stop) {
-  Status s = svc.close(req.value("force", false));
-  if (!s.ok()) return wire::error_reply(s.error());
+  // A busy mount stops the export with nothing changed; once everything is unmounted
+  // the daemon ends whatever the engine says, since the Pool is closed either way.
+  if (Status s = svc.unmount_all(req.value("force", false)); !s.ok())
+    return wire::error_reply(s.error());
   *stop = true;
-  return ok();
+  return reply_status(svc.close(true));
+}
+
+json reply_warnings(const Result<Warnings>& r) {
+  if (!r.ok()) return wire::error_reply(r.error());
+  return ok({{"warnings", *r}});
+}
+
+// A string member, or nullopt when it is missing or not a string.
+std::optional<std::string> text(const json& req, const char* key) {
+  auto it = req.find(key);
+  if (it == req.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+json malformed() { return wire::error_reply(make_error(EINVAL, "malformed request")); }
+
+json create(PoolService& svc, const json& req) {
+  auto name = text(req, "name");
+  auto props = wire::string_map_from_json(req.value("props", json::object()));
+  if (!name || !props) return malformed();
+  return reply_warnings(admin_create(svc, *name, *props, req.value("parents", false)));
+}
+
+json set(PoolService& svc, const json& req) {
+  auto name = text(req, "name");
+  auto props = wire::string_pairs_from_json(req.value("props", json::array()));
+  if (!name || !props) return malformed();
+  return reply_warnings(admin_set(svc, *name, *props));
+}
+
+json dataset_change(PoolService& svc, const std::string& op, const json& req) {
+  auto name = text(req, "name");
+  if (!name) return malformed();
+  if (op == "destroy") return reply_warnings(admin_destroy(svc, *name, req.value("recursive", false)));
+  if (op == "rename") {
+    auto to = text(req, "to");
+    return to ? reply_warnings(admin_rename(svc, *name, *to)) : malformed();
+  }
+  auto prop = text(req, "prop");  // inherit
+  return prop ? reply_warnings(admin_inherit(svc, *name, *prop, req.value("recursive", false)))
+              : malformed();
+}
+
+json pool_set(PoolService& svc, const json& req) {
+  auto prop = text(req, "prop"), value = text(req, "value");
+  if (!prop || !value) return malformed();
+  return reply_status(admin_pool_set(svc, *prop, *value));
 }
 
 }  // namespace
@@ -65,6 +117,11 @@ json handle_request(PoolService& svc, const json& req, bool* stop) {
   if (op == "unmount")
     return reply_status(svc.unmount(req.value("name", ""), req.value("force", false)));
   if (op == "export") return export_pool(svc, req, stop);
+  if (op == "create") return create(svc, req);
+  if (op == "set") return set(svc, req);
+  if (op == "destroy" || op == "rename" || op == "inherit") return dataset_change(svc, op, req);
+  if (op == "pool_set") return pool_set(svc, req);
+  if (op == "sync") return reply_status(svc.with_pool([](Pool& p) { return p.sync(); }));
   return wire::error_reply(make_error(EINVAL, "unknown request '{}'", op));
 }
 
