@@ -385,9 +385,14 @@ void TreeWriter::symlink(const std::string& rel, const std::string& target) {
 void TreeWriter::hardlink(const std::string& existing, const std::string& rel) {
   if (::link(path(existing).c_str(), path(rel).c_str()) != 0) fail("link", rel);
   touch_parent(rel);
-  Expected& first = model_.at(existing);
-  first.nlink = *first.nlink + 1;
-  model_[rel] = first;  // same inode: same everything (content changes are not tracked across links)
+  // Every name of the inode gets the new link count.
+  auto [it, fresh] = link_group_.try_emplace(existing, next_group_);
+  if (fresh) next_group_++;
+  link_group_[rel] = it->second;
+  const uint64_t nlink = *model_.at(existing).nlink + 1;
+  model_[rel] = model_.at(existing);  // same inode: same everything (content changes are not tracked across links)
+  for (const auto& [name, group] : link_group_)
+    if (group == it->second) model_.at(name).nlink = nlink;
 }
 
 void TreeWriter::fifo(const std::string& rel, uint32_t perm) {
@@ -453,15 +458,39 @@ void TreeWriter::remove(const std::string& rel) {
   if (lstat(path(rel).c_str(), &st) != 0) fail("lstat", rel);
   if ((S_ISDIR(st.st_mode) ? rmdir(path(rel).c_str()) : unlink(path(rel).c_str())) != 0) fail("remove", rel);
   touch_parent(rel);
-  model_.erase(rel);
+  remove_model(rel);
 }
 
 void TreeWriter::rename(const std::string& from, const std::string& to) {
   if (::rename(path(from).c_str(), path(to).c_str()) != 0) fail("rename", from);
   touch_parent(from);
   touch_parent(to);
-  model_[to] = model_.at(from);
-  model_.erase(from);
+  if (model_.count(to) && to != from) remove_model(to);
+  // The entry and, for a directory, everything below it move.
+  std::vector<std::pair<std::string, Expected>> moved;
+  for (auto it = model_.begin(); it != model_.end();) {
+    if (it->first == from || it->first.rfind(from + "/", 0) == 0) {
+      moved.emplace_back(to + it->first.substr(from.size()), it->second);
+      if (auto g = link_group_.extract(it->first)) {
+        g.key() = moved.back().first;
+        link_group_.insert(std::move(g));
+      }
+      it = model_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [name, e] : moved) model_[name] = std::move(e);
+}
+
+void TreeWriter::remove_model(const std::string& rel) {
+  model_.erase(rel);
+  if (auto g = link_group_.find(rel); g != link_group_.end()) {
+    const int group = g->second;
+    link_group_.erase(g);
+    for (const auto& [name, other] : link_group_)
+      if (other == group) model_.at(name).nlink = *model_.at(name).nlink - 1;
+  }
 }
 
 }  // namespace fzfs::test

@@ -101,8 +101,13 @@ class TreeWriter {
   // Writes all of bytes at offset (retrying short writes), then closes fd.
   void write_and_close(int fd, const std::string& bytes, uint64_t offset, const std::string& rel) const;
 
+  // Drops rel from the model; its other names (hard links) lose a link.
+  void remove_model(const std::string& rel);
+
   std::string root_;
   Model& model_;
+  std::map<std::string, int> link_group_;  // names of multiply-linked inodes, by inode
+  int next_group_ = 0;
 };
 
 }  // namespace fzfs::test

@@ -217,10 +217,15 @@ int cmd_destroy(const std::string& pool) {
     if (pool.find('/') != std::string::npos) print_error("use 'zfs destroy' to destroy a dataset");
     return kExitError;
   }
-  // Destroying marks the labels POOL_STATE_DESTROYED; the engine facade (pool.h) has
-  // no call for that yet, so the pool is left as it is rather than half destroyed.
-  print_error("cannot destroy '{}': destroying a pool is not supported yet", pool);
-  return kExitError;
+  // The daemon unmounts everything, commits and marks the labels destroyed.
+  const pid_t pid = read_pid(pidfile_path(pool));
+  auto reply = daemon_request(pool, {{"op", "destroy_pool"}, {"force", true}});
+  if (!reply.ok()) {
+    print_failure(fmt::format("cannot destroy '{}'", pool), reply.error().message());
+    return kExitError;
+  }
+  for (int i = 0; i < 1000 && process_running(pid); i++) usleep(10000);
+  return kExitOk;
 }
 
 // ---- set ----

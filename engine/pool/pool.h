@@ -152,6 +152,9 @@ class Pool {
   // Commits everything and marks the pool exported in its labels; the Pool is closed
   // afterwards (every call fails).
   virtual Status export_pool() { return Status::Ok(); }
+  // zpool destroy: commits everything and marks the pool destroyed in its labels (an
+  // importer then ignores it unless asked for destroyed pools); closed afterwards.
+  virtual Status destroy_pool() { return make_error(EROFS, "pool is read-only"); }
 };
 
 }  // namespace fzfs

@@ -476,7 +476,7 @@ Status PoolImpl::set_pool_property(const std::string& prop, const std::string& v
   if (version() < kVersionPoolProps)
     return make_error(ENOTSUP, "{}pool must be upgraded to set this property or value", prefix);
   const uint64_t v = it->second;
-  return commit(*writer_, [&](WritablePool& wp) -> Status {
+  FZ_CHECK(commit(*writer_, [&](WritablePool& wp) -> Status {
     FZ_TRY(auto entry, mos_zap_lookup(wp.mos(), kMosObjectDirectory, "pool_props"));
     uint64_t zap = entry && !entry->ints.empty() ? entry->ints[0] : 0;
     if (zap == 0) {
@@ -484,7 +484,11 @@ Status PoolImpl::set_pool_property(const std::string& prop, const std::string& v
       FZ_CHECK(mos_zap_add(wp.mos(), kMosObjectDirectory, "pool_props", zap));
     }
     return mos_zap_update(wp.mos(), zap, prop, ZapValue::u64(v));
-  });
+  }));
+  // properties() reads the DSL view: bring it to the txg just synced.
+  FZ_TRY(const std::vector<DslNode>* all, nodes());
+  (void)all;
+  return Status::Ok();
 }
 
 }  // namespace fzfs

@@ -183,7 +183,14 @@ Status PoolImpl::sync() {
   return writer_->wait_synced();
 }
 
-Status PoolImpl::export_pool() {
+Status PoolImpl::export_pool() { return close_as(PoolState::kExported); }
+
+Status PoolImpl::destroy_pool() {
+  if (!writer_) return make_error(EROFS, "pool {} is imported read-only", name());
+  return close_as(PoolState::kDestroyed);
+}
+
+Status PoolImpl::close_as(PoolState state) {
   std::lock_guard<std::mutex> g(mu_);
   FZ_CHECK(check_open());
   if (!writer_) {
@@ -192,7 +199,7 @@ Status PoolImpl::export_pool() {
   }
   for (auto& [name, fs] : filesystems_)
     if (auto* z = dynamic_cast<ZplFs*>(fs.get()); z && !z->readonly()) FZ_CHECK(z->drain_unlinked());
-  Status s = writer_->shutdown(static_cast<uint64_t>(PoolState::kExported));
+  Status s = writer_->shutdown(static_cast<uint64_t>(state));
   closed_ = true;
   filesystems_.clear();
   dataset_txgs_.clear();

@@ -35,6 +35,7 @@ class PoolImpl final : public Pool {
   Result<std::vector<std::string>> snapshots_of(const std::string& dataset) override;
   Status sync() override;
   Status export_pool() override;
+  Status destroy_pool() override;
   // Dataset and property changes (pool_datasets.cc).
   Status create_dataset(const std::string& name, const std::map<std::string, std::string>& props,
                         bool parents) override;
@@ -58,6 +59,7 @@ class PoolImpl final : public Pool {
   Status start_writing(const PoolCandidate& cand);
   Result<std::shared_ptr<Filesystem>> open_writable(const DslNode& n);
   Status check_open() const;
+  Status close_as(PoolState state);
 
   std::unique_ptr<Spa> spa_;
   std::unique_ptr<DslPool> dsl_;

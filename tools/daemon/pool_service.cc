@@ -246,13 +246,15 @@ std::vector<std::pair<std::string, std::string>> PoolService::mounts() {
   return out;
 }
 
-Status PoolService::close(bool force) {
+Status PoolService::close(bool force, bool destroy) {
   FZ_CHECK(unmount_all(force));
   std::lock_guard lock(pool_mu_);
   if (!pool_) return Status::Ok();
   // Everything written through the mounts is committed and the labels say
   // "exported", so the next import (ours or another implementation's) sees it all.
-  Status exported = pool_->readonly() ? Status::Ok() : pool_->export_pool();
+  Status exported = destroy              ? pool_->destroy_pool()
+                    : pool_->readonly() ? Status::Ok()
+                                        : pool_->export_pool();
   pool_.reset();
   return exported;
 }

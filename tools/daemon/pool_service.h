@@ -52,7 +52,8 @@ class PoolService {
   std::vector<std::pair<std::string, std::string>> mounts();  // (dataset, mountpoint)
   // Unmounts everything, commits and exports a read-write pool (Pool::export_pool), and
   // closes the pool (releasing its devices).
-  Status close(bool force);
+  // Unmounts everything and closes the pool: exported, or destroyed with `destroy`.
+  Status close(bool force, bool destroy = false);
 
  private:
   std::string full_mountpoint(const std::string& mountpoint) const;

@@ -44,7 +44,7 @@ json export_pool(PoolService& svc, const json& req, bool* stop) {
   if (Status s = svc.unmount_all(req.value("force", false)); !s.ok())
     return wire::error_reply(s.error());
   *stop = true;
-  return reply_status(svc.close(true));
+  return reply_status(svc.close(true, req.value("destroy", false)));
 }
 
 json reply_warnings(const Result<Warnings>& r) {
@@ -116,7 +116,11 @@ json handle_request(PoolService& svc, const json& req, bool* stop) {
   if (op == "mount_all") return ok({{"errors", svc.mount_all()}});
   if (op == "unmount")
     return reply_status(svc.unmount(req.value("name", ""), req.value("force", false)));
-  if (op == "export") return export_pool(svc, req, stop);
+  if (op == "export" || op == "destroy_pool") {
+    json r = req;
+    r["destroy"] = op == "destroy_pool";
+    return export_pool(svc, r, stop);
+  }
   if (op == "create") return create(svc, req);
   if (op == "set") return set(svc, req);
   if (op == "destroy" || op == "rename" || op == "inherit") return dataset_change(svc, op, req);
