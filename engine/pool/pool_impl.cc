@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/dsl/dsl_props.h"
+#include "engine/dsl/prop_set.h"
 #include "engine/pool/pool_space.h"
 #include "engine/util/nicenum.h"
 #include "engine/zpl/zpl_fs.h"
@@ -275,6 +276,7 @@ std::map<std::string, PropValue> PoolImpl::properties() {
   p["listsnapshots"] = PropValue{"off", 0, "default"};
   p["autoexpand"] = PropValue{"off", 0, "default"};
   p["txg"] = PropValue{std::to_string(dsl_->uberblock().txg), dsl_->uberblock().txg, "-"};
+  for (auto& [k, v] : stored_pool_properties(*dsl_)) p[k] = v;  // what zpool set stored
   for (const auto& [f, refcount] : dsl_->features()) {
     std::string short_name = f.substr(f.find(':') + 1);
     p["feature@" + short_name] = PropValue{refcount > 0 ? "active" : "enabled", refcount, "local"};

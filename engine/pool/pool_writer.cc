@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "engine/dsl/prop_set.h"
+
 namespace fzfs {
 
 Result<std::unique_ptr<PoolWriter>> PoolWriter::start(std::unique_ptr<WritablePool> wp, PoolWriterOptions opts) {
@@ -114,6 +116,15 @@ Status PoolWriter::shutdown(uint64_t label_state) {
   done_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   return s;
+}
+
+Status DatasetTxg::reserve(uint64_t bytes) {
+  FZ_CHECK(w_->reserve(bytes));
+  if (bytes == 0) return Status::Ok();
+  // The DSL's used bytes move only at sync: count this dataset's unsynced data too.
+  auto os = w_->pool().dataset_if_open(ds_obj_);
+  const uint64_t pending = os ? os->dirty_bytes() : 0;
+  return check_quota(w_->pool().mos(), ds_obj_, pending + bytes);
 }
 
 }  // namespace fzfs

@@ -71,7 +71,8 @@ class DatasetTxg final : public ZplTxg {
   uint64_t open_txg() override { return w_->pool().open_txg(); }
   void changed() override { w_->changed(); }
   Status wait_synced() override { return w_->wait_synced(); }
-  Status reserve(uint64_t bytes) override { return w_->reserve(bytes); }
+  // Pool space first, then the dataset's quota (and its ancestors').
+  Status reserve(uint64_t bytes) override;
   FsStat statfs() override { return statfs_(); }
 
  private:

@@ -200,6 +200,31 @@ void WritablePool::set_dataset_props(uint64_t ds_obj, const DatasetWriteProps& p
   if (auto it = datasets_.find(ds_obj); it != datasets_.end()) it->second.props = props;
 }
 
+// ZFS's deferred frees: the MOS directory's "sync_bplist" lists blocks an earlier txg
+// stopped referencing (a destroyed dataset's, or another implementation's leftovers).
+// Each sync frees them and empties the list.
+Status WritablePool::free_deferred() {
+  FZ_TRY(auto dir, mos_->object_data(1));
+  FZ_TRY(ZapReader zap, ZapReader::open(*dir));
+  auto obj = zap.lookup_u64("sync_bplist");
+  if (!obj.ok()) return Status::Ok();
+  FZ_TRY(Dnode dn, mos_->dnode(*obj));
+  if (dn.bonus.size() < 16) return Status::Ok();
+  const uint64_t n = load<uint64_t>(dn.bonus.data());
+  if (n == 0) return Status::Ok();
+  if (n > (uint64_t{1} << 32)) return make_error(EIO, "sync_bplist {} claims {} entries", *obj, n);
+  std::vector<uint8_t> raw(n * kBlkptrSize);
+  FZ_CHECK(mos_->read(*obj, 0, raw));
+  for (uint64_t i = 0; i < n; i++) {
+    Blkptr bp = Blkptr::decode(raw.data() + i * kBlkptrSize, dn.little);
+    if (!bp.is_hole()) writer_->free(bp, txg_);
+  }
+  FZ_CHECK(mos_->free_range(*obj, 0, UINT64_MAX));
+  std::vector<uint8_t> bonus = dn.bonus;
+  for (size_t off = 0; off + 8 <= std::min<size_t>(bonus.size(), 32); off += 8) store<uint64_t>(bonus.data() + off, 0);
+  return mos_->set_bonus(*obj, bonus);
+}
+
 Status WritablePool::sync_datasets() {
   for (auto& [ds_obj, od] : datasets_) {
     if (!od.os->dirty()) continue;
@@ -313,6 +338,7 @@ Status WritablePool::sync_mos() {
 
 Status WritablePool::sync(std::optional<uint64_t> label_state) {
   if (!dirty() && !label_state) return Status::Ok();
+  FZ_CHECK(free_deferred());
   FZ_CHECK(sync_datasets());
   FZ_CHECK(sync_mos());
 

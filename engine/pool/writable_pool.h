@@ -69,6 +69,11 @@ class WritablePool {
   // write properties (the caller resolves inheritance).
   Result<WritableObjset*> dataset(uint64_t ds_obj, const DatasetWriteProps& props);
   void set_dataset_props(uint64_t ds_obj, const DatasetWriteProps& props);
+  // The dataset's objset if it is open for change, else null.
+  WritableObjset* dataset_if_open(uint64_t ds_obj) {
+    auto it = datasets_.find(ds_obj);
+    return it == datasets_.end() ? nullptr : it->second.os.get();
+  }
 
   // Bytes of changes waiting for the next sync (the dirty-data limit looks at this).
   uint64_t dirty_bytes() const;
@@ -86,6 +91,7 @@ class WritablePool {
   SyncContext context(bool mos_rules, const DatasetWriteProps& props, int pass);
   uint64_t dsize(const Blkptr& bp) const;
   Status sync_datasets();
+  Status free_deferred();
   Status sync_mos();
   Status append_space_maps(int pass, bool* appended);
   Status apply_mos_space();
