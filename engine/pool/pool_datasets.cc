@@ -37,7 +37,7 @@ Status with_prefix(Error e, const std::string& prefix) {
 // half-made change would otherwise be synced with the next txg.
 Status commit(PoolWriter& w, const std::function<Status(WritablePool&)>& change) {
   {
-    std::lock_guard<std::mutex> g(w.lock());
+    std::lock_guard<std::shared_mutex> g(w.lock());
     FZ_CHECK(w.health());
     FZ_CHECK(change(w.pool()));
     w.changed();
@@ -186,7 +186,7 @@ void update_write_props(const DslPool& dsl, PoolWriter& w, const std::vector<Dsl
     if (!n || n->snapshot || fs->readonly()) continue;
     auto props = dataset_properties(dsl, *n, avail, std::nullopt);
     if (!props.ok()) continue;
-    std::lock_guard<std::mutex> g(w.lock());
+    std::lock_guard<std::shared_mutex> g(w.lock());
     w.pool().set_dataset_props(n->ds_obj, write_props_of(*props, lz4_enabled(dsl)));
   }
 }

@@ -166,7 +166,7 @@ Status PoolImpl::refresh_locked() {
   if (!writer_) return Status::Ok();
   Uberblock ub;
   {
-    std::lock_guard<std::mutex> g(writer_->lock());
+    std::lock_guard<std::shared_mutex> g(writer_->lock());
     ub = writer_->pool().uberblock();
     dsl_generation_ = writer_->generation();
   }
@@ -418,7 +418,7 @@ Result<std::shared_ptr<Filesystem>> PoolImpl::open_writable(const DslNode& n) {
 
   WritableObjset* wos;
   {
-    std::lock_guard<std::mutex> g(writer_->lock());
+    std::lock_guard<std::shared_mutex> g(writer_->lock());
     FZ_TRY(wos, writer_->pool().dataset(n.ds_obj, wprops));
   }
   PoolWriter* w = writer_.get();

@@ -93,7 +93,7 @@ void PoolWriter::run() {
       if (stop_) return;
       if (!failed_.ok()) continue;
     }
-    std::lock_guard<std::mutex> g(mu_);
+    std::lock_guard<std::shared_mutex> g(mu_);
     if (wp_->dirty() || [&] {
           std::lock_guard<std::mutex> c(cv_mu_);
           return requested_ > covered_;
@@ -105,7 +105,7 @@ void PoolWriter::run() {
 Status PoolWriter::shutdown(uint64_t label_state) {
   Status s;
   {
-    std::lock_guard<std::mutex> g(mu_);
+    std::lock_guard<std::shared_mutex> g(mu_);
     s = sync_locked(label_state);
   }
   {

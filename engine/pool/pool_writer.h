@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 
 #include "engine/pool/writable_pool.h"
@@ -30,7 +31,7 @@ class PoolWriter {
   static Result<std::unique_ptr<PoolWriter>> start(std::unique_ptr<WritablePool> wp, PoolWriterOptions opts = {});
   ~PoolWriter();  // stops the thread; call shutdown() first to keep the changes
 
-  std::mutex& lock() { return mu_; }
+  std::shared_mutex& lock() { return mu_; }
   WritablePool& pool() { return *wp_; }  // with lock() held
   // Called with lock() held after a change.
   void changed();
@@ -51,7 +52,7 @@ class PoolWriter {
 
   std::unique_ptr<WritablePool> wp_;
   PoolWriterOptions opts_;
-  std::mutex mu_;  // the open txg
+  std::shared_mutex mu_;  // the open txg: changes and syncs exclusive, reads shared
 
   mutable std::mutex cv_mu_;  // the fields below; never held while taking mu_
   std::condition_variable cv_, done_cv_;
@@ -67,7 +68,7 @@ class PoolWriter {
 class DatasetTxg final : public ZplTxg {
  public:
   DatasetTxg(PoolWriter* w, uint64_t ds_obj, std::function<FsStat()> statfs) : w_(w), ds_obj_(ds_obj), statfs_(std::move(statfs)) {}
-  std::mutex& lock() override { return w_->lock(); }
+  std::shared_mutex& lock() override { return w_->lock(); }
   uint64_t open_txg() override { return w_->pool().open_txg(); }
   void changed() override { w_->changed(); }
   Status wait_synced() override { return w_->wait_synced(); }

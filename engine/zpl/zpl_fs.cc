@@ -168,13 +168,13 @@ Result<Attr> ZplFs::attr_of(const Znode& z) const {
 }
 
 Result<Attr> ZplFs::getattr(uint64_t obj) {
-  auto held = hold();
+  auto held = hold_shared();
   FZ_TRY(Znode z, znode(obj));
   return attr_of(z);
 }
 
 Result<uint64_t> ZplFs::lookup(uint64_t dir, std::string_view name) {
-  auto held = hold();
+  auto held = hold_shared();
   FZ_TRY(Znode z, znode(dir));
   FZ_TRY(uint64_t mode, z.sa.u64("ZPL_MODE"));
   if (!S_ISDIR(mode)) return make_error(ENOTDIR, "{}: object {} is not a directory", name_, dir);
@@ -190,7 +190,7 @@ Result<uint64_t> ZplFs::lookup(uint64_t dir, std::string_view name) {
 }
 
 Status ZplFs::readdir(uint64_t dir, uint64_t cookie, const std::function<bool(const DirEntry&)>& emit) {
-  auto held = hold();
+  auto held = hold_shared();
   FZ_TRY(Znode z, znode(dir));
   FZ_TRY(uint64_t mode, z.sa.u64("ZPL_MODE"));
   if (!S_ISDIR(mode)) return make_error(ENOTDIR, "{}: object {} is not a directory", name_, dir);
@@ -213,7 +213,7 @@ Status ZplFs::readdir(uint64_t dir, uint64_t cookie, const std::function<bool(co
 }
 
 Result<size_t> ZplFs::read(uint64_t obj, uint64_t offset, std::span<uint8_t> out) {
-  auto held = hold();
+  auto held = hold_shared();
   FZ_TRY(Znode z, znode(obj));
   auto size = z.sa.u64("ZPL_SIZE");
   uint64_t fsize = size.ok() ? *size : 0;
@@ -225,7 +225,7 @@ Result<size_t> ZplFs::read(uint64_t obj, uint64_t offset, std::span<uint8_t> out
 }
 
 Result<std::string> ZplFs::readlink(uint64_t obj) {
-  auto held = hold();
+  auto held = hold_shared();
   FZ_TRY(Znode z, znode(obj));
   FZ_TRY(uint64_t mode, z.sa.u64("ZPL_MODE"));
   if (!S_ISLNK(mode)) return make_error(EINVAL, "{}: object {} is not a symlink", name_, obj);
@@ -270,7 +270,7 @@ Result<std::vector<std::pair<std::string, std::vector<uint8_t>>>> ZplFs::sa_xatt
 }
 
 Result<std::vector<std::string>> ZplFs::listxattr(uint64_t obj) {
-  auto held = hold();
+  auto held = hold_shared();
   FZ_TRY(Znode z, znode(obj));
   std::vector<std::string> names;
   FZ_TRY(auto sa, sa_xattrs(z));
@@ -283,7 +283,7 @@ Result<std::vector<std::string>> ZplFs::listxattr(uint64_t obj) {
 }
 
 Result<std::vector<uint8_t>> ZplFs::getxattr(uint64_t obj, std::string_view name) {
-  auto held = hold();
+  auto held = hold_shared();
   FZ_TRY(Znode z, znode(obj));
   std::vector<std::string> candidates{std::string(name)};
   if (name.substr(0, 5) == "user.") candidates.emplace_back(name.substr(5));

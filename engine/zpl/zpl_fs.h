@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <set>
 #include <unordered_map>
@@ -48,7 +49,7 @@ class ZplTxg {
  public:
   virtual ~ZplTxg() = default;
   // Held around every call into the objset (changes and reads): the txg sync takes it too.
-  virtual std::mutex& lock() = 0;
+  virtual std::shared_mutex& lock() = 0;
   virtual uint64_t open_txg() = 0;
   // Called (lock held) after a change: the pool may start a sync when dirty data piles up.
   virtual void changed() = 0;
@@ -120,14 +121,21 @@ class ZplFs final : public Filesystem {
     bool legacy = true;
     uint64_t layout = 0;  // SA layout the bonus used
   };
-  std::unique_lock<std::mutex> hold() const {
-    return txg_ ? std::unique_lock<std::mutex>(txg_->lock()) : std::unique_lock<std::mutex>();
+  // Changes hold the pool's lock exclusively; reads share it (with each other, not with
+  // a change or a txg sync).
+  std::unique_lock<std::shared_mutex> hold() const {
+    return txg_ ? std::unique_lock<std::shared_mutex>(txg_->lock()) : std::unique_lock<std::shared_mutex>();
+  }
+  std::shared_lock<std::shared_mutex> hold_shared() const {
+    return txg_ ? std::shared_lock<std::shared_mutex>(txg_->lock()) : std::shared_lock<std::shared_mutex>();
   }
   Result<ZnodeRec> load(uint64_t obj);
   Status store(ZnodeRec& z);
   Result<ZnodeRec> new_znode(uint64_t parent, uint64_t mode, const Creds& c, uint64_t rdev, uint8_t type);
   Status dir_add(ZnodeRec& dir, std::string_view name, const ZnodeRec& child);
   Status dir_remove(ZnodeRec& dir, std::string_view name);
+  // dir_add, or on failure (EEXIST) frees the just-made child.
+  Status add_or_abandon(ZnodeRec& dir, std::string_view name, const ZnodeRec& child);
   Result<std::optional<uint64_t>> dir_lookup(const ZnodeRec& dir, std::string_view name);
   Result<uint64_t> dir_count(const ZnodeRec& dir);
   Status drop_link(ZnodeRec& z);

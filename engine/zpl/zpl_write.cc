@@ -162,6 +162,14 @@ Status ZplFs::dir_add(ZnodeRec& dir, std::string_view name, const ZnodeRec& chil
   return Status::Ok();
 }
 
+Status ZplFs::add_or_abandon(ZnodeRec& dir, std::string_view name, const ZnodeRec& child) {
+  Status s = dir_add(dir, name, child);
+  if (s.ok()) return s;
+  (void)wos_->free_object(child.obj);
+  if (s.error().code() == EEXIST) return make_error(EEXIST, "{}: '{}' exists", name_, name);
+  return s;
+}
+
 Status ZplFs::dir_remove(ZnodeRec& dir, std::string_view name) {
   FZ_TRY(auto view, wos_->object(dir.obj));
   FZ_TRY(ZapWriter w, ZapWriter::open(*view));
@@ -251,13 +259,13 @@ Result<Attr> ZplFs::create(uint64_t dir, std::string_view name, uint32_t mode, u
   auto held = hold();
   if (txg_) FZ_CHECK(txg_->reserve(4096));
   FZ_TRY(ZnodeRec d, writable_dir(dir, name));
-  FZ_TRY(auto exists, dir_lookup(d, name));
-  if (exists) return make_error(EEXIST, "{}: '{}' exists", name_, name);
   if ((mode & S_IFMT) == 0) mode |= S_IFREG;
   if (S_ISDIR(mode) || S_ISLNK(mode)) return make_error(EINVAL, "create of a directory or symlink");
   FZ_TRY(ZnodeRec z, new_znode(dir, mode, c, rdev, kOtPlainFileContents));
+  // The ZAP insert itself finds a taken name (no separate lookup: a micro ZAP is
+  // parsed whole for each).
+  FZ_CHECK(add_or_abandon(d, name, z));
   FZ_CHECK(store(z));
-  FZ_CHECK(dir_add(d, name, z));
   FZ_CHECK(store(d));
   txg_->changed();
   FZ_TRY(Znode zn, znode(z.obj));
