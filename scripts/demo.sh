@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Demo: builds fzfs, makes a small real pool with zfs-fuse (the reference implementation),
-# then imports that pool read-only with fzfs and shows it. Run as root (FUSE, zfs-fuse).
+# Demo: builds fzfs, creates a raidz1 pool in three files with fzfs and writes into it
+# through the FUSE mount; zfs-fuse (the reference implementation) then imports the pool,
+# scrubs it, checks every file and takes a snapshot; fzfs imports it again and shows
+# the snapshot. Run as root (FUSE, zfs-fuse).
 #   scripts/demo.sh [WORKDIR]          default WORKDIR: /tmp/fzfs-demo
-# Until fzfs can create pools itself, zfs-fuse writes the sample pool.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,45 +38,47 @@ stop_zfs_fuse() {
 }
 trap stop_zfs_fuse EXIT
 
-say "writing a sample pool with zfs-fuse (raidz1 over three 128 MiB files)"
-if pgrep -x zfs-fuse >/dev/null; then
-  die "another zfs-fuse is running; only one can run at a time, retry when it has stopped"
-fi
-/usr/sbin/zfs-fuse -p "$ZF_PID"
-for _ in $(seq 100); do /sbin/zpool list >/dev/null 2>&1 && break; sleep 0.1; done
+say "creating a pool with fzfs: fzpool create -o version=23 -R $ALTROOT $POOL raidz1 (three 128 MiB files)"
 for d in a b c; do truncate -s 128M "$DISKS/$d"; done
-# zfs-fuse stores an altroot (-R) into the mountpoint, so the pool is created mounted
-# in the work dir and given its real mountpoint (/demo) once unmounted, before export.
-/sbin/zpool create -f -m "$ZF_ROOT/$POOL" "$POOL" raidz1 "$DISKS/a" "$DISKS/b" "$DISKS/c"
-/sbin/zfs create -o compression=lzjb "$POOL/docs"
-/sbin/zfs create "$POOL/photos"
-SRC=$ZF_ROOT/$POOL
+fzpool create -o version=23 -R "$ALTROOT" "$POOL" raidz1 "$DISKS/a" "$DISKS/b" "$DISKS/c"
+fzfs create -o compression=lzjb "$POOL/docs"
+fzfs create "$POOL/photos"
+SRC=$ALTROOT/$POOL
+say "writing files through the fzfs mount at $SRC"
 cp -r "$ROOT/docs/." "$SRC/docs/"
 cp "$ROOT/README.md" "$ROOT/LICENSE" "$SRC/"
 head -c 3000000 /dev/urandom >"$SRC/photos/random.bin"
 ln -s ../README.md "$SRC/docs/readme-link"
-/sbin/zfs snapshot -r "$POOL@first"
-echo "changed after the snapshot" >>"$SRC/README.md"
 (cd "$SRC" && find . -type f -exec sha256sum {} + | sort -k2) >"$WORK/expected.sha256"
-/sbin/zfs unmount -a
-/sbin/zfs set mountpoint="/$POOL" "$POOL"
+fzfs list
+fzpool export "$POOL"
+
+say "zfs-fuse (the reference) imports what fzfs wrote, scrubs it and checks every file"
+if pgrep -x zfs-fuse >/dev/null; then
+  die "another zfs-fuse is running; only one can run at a time, retry when it has stopped"
+fi
+trap stop_zfs_fuse EXIT
+/usr/sbin/zfs-fuse -p "$ZF_PID"
+for _ in $(seq 100); do /sbin/zpool list >/dev/null 2>&1 && break; sleep 0.1; done
+/sbin/zpool import -d "$DISKS" -R "$ZF_ROOT" "$POOL"
+/sbin/zpool scrub "$POOL"
+for _ in $(seq 300); do /sbin/zpool status "$POOL" | grep -q "in progress" || break; sleep 0.2; done
+/sbin/zpool status "$POOL"
+(cd "$ZF_ROOT/$POOL" && sha256sum --quiet -c "$WORK/expected.sha256") \
+  && echo "zfs-fuse reads all $(wc -l <"$WORK/expected.sha256") files identical"
+# zfs-fuse snapshots the pool and changes a file; fzfs then shows both states.
+/sbin/zfs snapshot -r "$POOL@first"
+echo "changed after the snapshot" >>"$ZF_ROOT/$POOL/README.md"
 /sbin/zpool export "$POOL"
 stop_zfs_fuse
 trap - EXIT
 
-say "importing it with fzfs: fzpool import -d $DISKS -o readonly=on -R $ALTROOT $POOL"
-fzpool import -d "$DISKS" -o readonly=on -R "$ALTROOT" "$POOL"
-
-say "mounted at $ALTROOT/$POOL"
+say "importing it again with fzfs: fzpool import -d $DISKS -R $ALTROOT $POOL"
+fzpool import -d "$DISKS" -R "$ALTROOT" "$POOL"
 findmnt -rn -o TARGET,SOURCE,FSTYPE | grep -F "$ALTROOT" || true
-
-say "fzfs list -t all"
 fzfs list -t all
-
-say "checking every file against what zfs-fuse wrote"
-(cd "$ALTROOT/$POOL" && sha256sum --quiet -c "$WORK/expected.sha256") \
-  && echo "all $(wc -l <"$WORK/expected.sha256") files identical"
-echo "the snapshot: ls $ALTROOT/$POOL/.zfs/snapshot/first"
+echo "the snapshot zfs-fuse took: ls $ALTROOT/$POOL/.zfs/snapshot/first"
 ls "$ALTROOT/$POOL/.zfs/snapshot/first" || true
-
-say "done; the pool stays imported. Look around, then: $PREFIX/bin/fzpool export $POOL"
+(cd "$ALTROOT/$POOL/.zfs/snapshot/first" && grep ' ./README.md$' "$WORK/expected.sha256" | sha256sum --quiet -c -) \
+  && echo "the snapshot's README.md is as fzfs wrote it; the live one ends with:"
+tail -n 1 "$ALTROOT/$POOL/README.md"
