@@ -3,7 +3,8 @@
 #   1. regular build: every CTest test (unit tests beside the code, integration tests
 #      in tests/ against the conformance corpus);
 #   2. -DFZFS_SANITIZE=ON build: the unit tests again under ASan + UBSan
-#      (tests labelled "integration" are skipped here to keep CI under its budget);
+#      (tests labelled "integration" or "posix" are skipped here to keep CI under its
+#      budget: they exercise the same code through mounts, already run in pass 1);
 #   3. -DFZFS_FUZZ=ON build with clang-14: every libFuzzer target for FUZZ_SECONDS.
 # A step that cannot build counts as one failure. Exit status is non-zero on any failure.
 # Environment: JOBS (default 2), FUZZ_SECONDS (default 30), TEST_BUILD_ROOT (default
@@ -67,7 +68,7 @@ pass_sanitize() {
     -DFZFS_BUILD_BENCH=OFF || { failed=$((failed + 1)); return; }
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_ctest "$dir" -LE integration
+    run_ctest "$dir" -LE "integration|posix"
 }
 
 # Fuzz targets are the executables the fuzz/ directory builds.
