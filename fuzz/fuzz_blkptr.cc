@@ -24,6 +24,10 @@ class InputLeaf final : public fzfs::Vdev {
     return verify(out) ? fzfs::Status::Ok() : fzfs::make_error(fzfs::kECKSUM, "checksum");
   }
   uint64_t asize(uint64_t p) const override { return p; }
+  fzfs::Status write(uint64_t, std::span<const uint8_t>) override {
+    return fzfs::make_error(EROFS, "the fuzz input is read-only");
+  }
+  fzfs::Status flush() override { return fzfs::Status::Ok(); }
 };
 
 class Root final : public fzfs::Vdev {
@@ -36,6 +40,10 @@ class Root final : public fzfs::Vdev {
     return fzfs::make_error(EIO, "root");
   }
   uint64_t asize(uint64_t p) const override { return p; }
+  fzfs::Status write(uint64_t, std::span<const uint8_t>) override {
+    return fzfs::make_error(EROFS, "the fuzz input is read-only");
+  }
+  fzfs::Status flush() override { return fzfs::Status::Ok(); }
 };
 
 }  // namespace

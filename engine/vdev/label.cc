@@ -65,7 +65,7 @@ Result<std::vector<uint8_t>> seal_label_region(std::span<const uint8_t> body, ui
     return make_error(EOVERFLOW, "label region at {:#x}: {} bytes do not fit in {} bytes",
                       region_offset, body.size(), size < kLabelEckSize ? 0 : size - kLabelEckSize);
   std::vector<uint8_t> region(size, 0);
-  std::memcpy(region.data(), body.data(), body.size());
+  if (!body.empty()) std::memcpy(region.data(), body.data(), body.size());  // an empty body may have no data()
   // The trailer is written in host order; readers detect the order by the magic.
   Cksum verifier;
   verifier.w[0] = region_offset;
