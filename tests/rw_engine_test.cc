@@ -117,7 +117,6 @@ class EngineWriter {
     for (auto& [p, e] : model_)
       if (p != existing && e.content == src.content && e.nlink && S_ISREG(e.mode) && same_file(p, existing)) e.nlink = src.nlink;
     model_[rel] = src;
-    links_[rel] = existing;
   }
   void node(const std::string& rel, uint32_t type, unsigned maj, unsigned min) {
     auto [d, n] = parent(rel);
@@ -160,7 +159,7 @@ class EngineWriter {
     auto [sd, sn] = parent(from);
     auto [td, tn] = parent(to);
     ok(fs_.rename(sd, sn, td, tn, 0), "rename " + from);
-    if (model_.count(to)) remove_model_only(to);
+    model_.erase(to);
     std::map<std::string, Expected> moved;
     for (auto it = model_.begin(); it != model_.end();) {
       if (it->first == from || it->first.rfind(from + "/", 0) == 0) {
@@ -179,12 +178,10 @@ class EngineWriter {
     auto ob = fs_.lookup(parent(b).first, parent(b).second);
     return oa.ok() && ob.ok() && *oa == *ob;
   }
-  void remove_model_only(const std::string& rel) { model_.erase(rel); }
 
   Filesystem& fs_;
   uint64_t root_;
   Model& model_;
-  std::map<std::string, std::string> links_;
 };
 
 // The workload: everything issue 3's first done-when item lists, under "w/".
