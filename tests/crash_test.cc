@@ -142,14 +142,8 @@ TEST(Crash, SigkillMidWriteLosesNothingFsynced) {
     // zfs-fuse: imports the pool as the kill left it, scrubs clean, shows every durable file.
     CommandResult imp = zf.zpool({"import", "-f", "-d", ws.devices(), "-R", ws.altroot(), pool});
     ASSERT_TRUE(imp.ok()) << "cycle " << cycle << ": " << imp.describe();
-    EXPECT_TRUE(zf.zpool({"scrub", pool}).ok());
-    CommandResult status;
-    for (int i = 0; i < 600; i++) {
-      status = zf.zpool({"status", "-v", pool});
-      if (status.ok() && status.out.find("in progress") == std::string::npos) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    EXPECT_NE(status.out.find("with 0 errors"), std::string::npos) << "cycle " << cycle << ": " << status.describe();
+    CommandResult status = zf.scrub_and_wait(pool);
+    EXPECT_TRUE(status.ok()) << "cycle " << cycle << ": " << status.describe();
     CommandResult mp = zf.zfs({"get", "-H", "-o", "value", "mountpoint", dataset});
     ASSERT_TRUE(mp.ok()) << mp.describe();
     const std::string dir = mp.out.substr(0, mp.out.find('\n')) + "/crash/";

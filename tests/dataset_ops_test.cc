@@ -162,16 +162,6 @@ void changes(Pool& p) {
   write_file(p, P + "/new/moved/p3", "deep.txt", content_for("deep", 5000));
 }
 
-CommandResult wait_scrub(ZfsFuse& zf) {
-  CommandResult status;
-  for (int i = 0; i < 600; i++) {
-    status = zf.zpool({"status", "-v", kPool});
-    if (status.ok() && status.out.find("in progress") == std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return status;
-}
-
 // zfs destroy -f; a file system zfs-fuse has mounted can be "busy" for a moment.
 CommandResult destroy_retrying(ZfsFuse& zf, const std::string& ds) {
   CommandResult d;
@@ -256,10 +246,8 @@ TEST(DatasetOps, ZfsFuseSeesWhatFzfsChanged) {
   ASSERT_EQ(zf.start(), "");
   CommandResult imp = zf.zpool({"import", "-d", ws.devices(), "-R", ws.altroot(), kPool});
   ASSERT_TRUE(imp.ok()) << imp.describe();
-  EXPECT_TRUE(zf.zpool({"scrub", kPool}).ok());
-  CommandResult status = wait_scrub(zf);
-  EXPECT_NE(status.out.find("with 0 errors"), std::string::npos) << status.describe();
-  EXPECT_NE(status.out.find("No known data errors"), std::string::npos) << status.describe();
+  CommandResult status = zf.scrub_and_wait(kPool);
+  EXPECT_TRUE(status.ok()) << status.describe();
 
   CommandResult list = zf.zfs({"list", "-H", "-o", "name", "-t", "all", "-r", kPool});
   ASSERT_TRUE(list.ok()) << list.describe();
@@ -310,9 +298,8 @@ TEST(DatasetOps, ZfsFuseSeesWhatFzfsChanged) {
   // Its clone gone, the origin file system can go too (its clone links are consistent).
   CommandResult d3 = zf.zfs({"destroy", "-r", "-f", P + "/data"});
   EXPECT_TRUE(d3.ok()) << d3.describe();
-  EXPECT_TRUE(zf.zpool({"scrub", kPool}).ok());
-  status = wait_scrub(zf);
-  EXPECT_NE(status.out.find("with 0 errors"), std::string::npos) << status.describe();
+  status = zf.scrub_and_wait(kPool);
+  EXPECT_TRUE(status.ok()) << status.describe();
   CommandResult exp = zf.zpool({"export", kPool});
   EXPECT_TRUE(exp.ok()) << exp.describe();
   if (!exp.ok()) zf.zpool({"export", "-f", kPool});
@@ -485,15 +472,8 @@ TEST_P(FreshPool, CreateRenameSetOnEveryLegacyVersion) {
   ASSERT_EQ(zf.start(), "");
   CommandResult imp = zf.zpool({"import", "-d", ws.devices(), "-R", ws.altroot(), P});
   ASSERT_TRUE(imp.ok()) << imp.describe();
-  EXPECT_TRUE(zf.zpool({"scrub", P}).ok());
-  CommandResult status;
-  for (int i = 0; i < 600; i++) {
-    status = zf.zpool({"status", "-v", P});
-    if (status.ok() && status.out.find("in progress") == std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  EXPECT_NE(status.out.find("with 0 errors"), std::string::npos) << status.describe();
-  EXPECT_NE(status.out.find("No known data errors"), std::string::npos) << status.describe();
+  CommandResult status = zf.scrub_and_wait(P);
+  EXPECT_TRUE(status.ok()) << status.describe();
   CommandResult list = zf.zfs({"list", "-H", "-o", "name", "-t", "all", "-r", P});
   ASSERT_TRUE(list.ok()) << list.describe();
   auto listed = lines(list.out);

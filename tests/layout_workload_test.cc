@@ -8,9 +8,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include "tests/oracle_tree.h"
 #include "tests/pool_fixture.h"
@@ -131,15 +129,8 @@ TEST_P(LayoutWorkload, ZfsFuseScrubsCleanAndSeesTheWorkload) {
   const std::string zroot = ws.dir() + "/zfroot";
   CommandResult imp = zf.zpool({"import", "-d", ws.devices(), "-R", zroot, pool});
   ASSERT_TRUE(imp.ok()) << imp.describe();
-  EXPECT_TRUE(zf.zpool({"scrub", pool}).ok());
-  CommandResult status;
-  for (int i = 0; i < 900; i++) {
-    status = zf.zpool({"status", "-v", pool});
-    if (status.ok() && status.out.find("in progress") == std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  EXPECT_NE(status.out.find("with 0 errors"), std::string::npos) << status.describe();
-  EXPECT_NE(status.out.find("No known data errors"), std::string::npos) << status.describe();
+  CommandResult status = zf.scrub_and_wait(pool);
+  EXPECT_TRUE(status.ok()) << status.describe();
   EXPECT_NE(status.out.find("ONLINE"), std::string::npos) << status.describe();
   expect_tree(zroot + "/" + pool + "/w", model, "zfs-fuse");
   CommandResult zexp = zf.zpool({"export", pool});

@@ -303,11 +303,112 @@ std::string text_bytes(const std::string& seed, size_t n) {
 
 // ---------------------------------------------------------------------------------
 
-TreeWriter::TreeWriter(std::string root, Model& model) : root_(std::move(root)), model_(model) {
-  if (model_.count("") == 0) {
+void ModelKeeper::touch_parent(const std::string& rel) {
+  auto slash = rel.rfind('/');
+  std::string parent = slash == std::string::npos ? "" : rel.substr(0, slash);
+  auto it = model_.find(parent);
+  if (it != model_.end()) it->second.mtime.reset();
+}
+
+Expected& ModelKeeper::add(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid) {
+  touch_parent(rel);
+  Expected& e = model_[rel];
+  e = Expected{};
+  e.mode = mode;
+  e.uid = uid;
+  e.gid = gid;
+  if (!S_ISDIR(mode)) e.nlink = 1;
+  return e;
+}
+
+void ModelKeeper::hardlink(const std::string& existing, const std::string& rel) {
+  touch_parent(rel);
+  // Every name of the inode gets the new link count.
+  auto [it, fresh] = link_group_.try_emplace(existing, next_group_);
+  if (fresh) next_group_++;
+  link_group_[rel] = it->second;
+  const uint64_t nlink = *model_.at(existing).nlink + 1;
+  model_[rel] = model_.at(existing);  // same inode: same everything (content changes are not tracked across links)
+  for (const auto& [name, group] : link_group_)
+    if (group == it->second) model_.at(name).nlink = nlink;
+}
+
+void ModelKeeper::chmod(const std::string& rel, uint32_t perm) {
+  Expected& e = model_.at(rel);
+  e.mode = (e.mode & S_IFMT) | perm;
+}
+
+void ModelKeeper::chown(const std::string& rel, uint32_t uid, uint32_t gid) {
+  Expected& e = model_.at(rel);
+  e.uid = uid;
+  e.gid = gid;
+}
+
+void ModelKeeper::set_mtime(const std::string& rel, int64_t mtime) { model_.at(rel).mtime = mtime; }
+
+void ModelKeeper::write_at(const std::string& rel, uint64_t offset, const std::string& bytes) {
+  Expected& e = model_.at(rel);
+  e.mtime.reset();
+  if (e.sparse) {
+    e.extents.emplace_back(offset, bytes);
+    std::sort(e.extents.begin(), e.extents.end());
+  } else {
+    if (e.content.size() < offset + bytes.size()) e.content.resize(offset + bytes.size(), '\0');
+    e.content.replace(offset, bytes.size(), bytes);
+  }
+  e.size = std::max<uint64_t>(e.size, offset + bytes.size());
+}
+
+void ModelKeeper::truncate(const std::string& rel, uint64_t size) {
+  Expected& e = model_.at(rel);
+  e.mtime.reset();
+  e.size = size;
+  if (!e.sparse) e.content.resize(size, '\0');
+}
+
+void ModelKeeper::remove(const std::string& rel) {
+  touch_parent(rel);
+  remove_model(rel);
+}
+
+void ModelKeeper::rename(const std::string& from, const std::string& to) {
+  touch_parent(from);
+  touch_parent(to);
+  if (model_.count(to) && to != from) remove_model(to);
+  // The entry and, for a directory, everything below it move.
+  std::vector<std::pair<std::string, Expected>> moved;
+  for (auto it = model_.begin(); it != model_.end();) {
+    if (it->first == from || it->first.rfind(from + "/", 0) == 0) {
+      moved.emplace_back(to + it->first.substr(from.size()), it->second);
+      if (auto g = link_group_.extract(it->first)) {
+        g.key() = moved.back().first;
+        link_group_.insert(std::move(g));
+      }
+      it = model_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [name, e] : moved) model_[name] = std::move(e);
+}
+
+void ModelKeeper::remove_model(const std::string& rel) {
+  model_.erase(rel);
+  if (auto g = link_group_.find(rel); g != link_group_.end()) {
+    const int group = g->second;
+    link_group_.erase(g);
+    for (const auto& [name, other] : link_group_)
+      if (other == group) model_.at(name).nlink = *model_.at(name).nlink - 1;
+  }
+}
+
+// ---------------------------------------------------------------------------------
+
+TreeWriter::TreeWriter(std::string root, Model& model) : root_(std::move(root)), keep_(model) {
+  if (model.count("") == 0) {
     struct stat st {};
     if (lstat(root_.c_str(), &st) != 0) fail("lstat", "");
-    Expected& e = model_[""];
+    Expected& e = model[""];
     e.mode = st.st_mode;
     e.uid = st.st_uid;
     e.gid = st.st_gid;
@@ -318,23 +419,7 @@ void TreeWriter::fail(const char* what, const std::string& rel) const {
   throw std::runtime_error(errno_text(what, path(rel)));
 }
 
-void TreeWriter::touch_parent(const std::string& rel) {
-  auto slash = rel.rfind('/');
-  std::string parent = slash == std::string::npos ? "" : rel.substr(0, slash);
-  auto it = model_.find(parent);
-  if (it != model_.end()) it->second.mtime.reset();
-}
-
-Expected& TreeWriter::add(const std::string& rel, uint32_t mode) {
-  touch_parent(rel);
-  Expected& e = model_[rel];
-  e = Expected{};
-  e.mode = mode;
-  e.uid = geteuid();
-  e.gid = getegid();
-  if (!S_ISDIR(mode)) e.nlink = 1;
-  return e;
-}
+Expected& TreeWriter::add(const std::string& rel, uint32_t mode) { return keep_.add(rel, mode, geteuid(), getegid()); }
 
 void TreeWriter::dir(const std::string& rel, uint32_t perm) {
   if (mkdir(path(rel).c_str(), perm) != 0) fail("mkdir", rel);
@@ -369,8 +454,7 @@ void TreeWriter::file(const std::string& rel, const std::string& content, uint32
 void TreeWriter::sparse(const std::string& rel, const std::vector<std::pair<uint64_t, std::string>>& extents,
                         uint64_t size, uint32_t perm) {
   file(rel, "", perm);
-  Expected& e = model_[rel];
-  e.sparse = true;
+  keep_.at(rel).sparse = true;
   for (const auto& [offset, data] : extents) write_at(rel, offset, data);
   truncate(rel, size);
 }
@@ -384,15 +468,7 @@ void TreeWriter::symlink(const std::string& rel, const std::string& target) {
 
 void TreeWriter::hardlink(const std::string& existing, const std::string& rel) {
   if (::link(path(existing).c_str(), path(rel).c_str()) != 0) fail("link", rel);
-  touch_parent(rel);
-  // Every name of the inode gets the new link count.
-  auto [it, fresh] = link_group_.try_emplace(existing, next_group_);
-  if (fresh) next_group_++;
-  link_group_[rel] = it->second;
-  const uint64_t nlink = *model_.at(existing).nlink + 1;
-  model_[rel] = model_.at(existing);  // same inode: same everything (content changes are not tracked across links)
-  for (const auto& [name, group] : link_group_)
-    if (group == it->second) model_.at(name).nlink = nlink;
+  keep_.hardlink(existing, rel);
 }
 
 void TreeWriter::fifo(const std::string& rel, uint32_t perm) {
@@ -412,85 +488,42 @@ void TreeWriter::device(const std::string& rel, bool block, unsigned maj, unsign
 
 void TreeWriter::chmod(const std::string& rel, uint32_t perm) {
   if (::chmod(path(rel).c_str(), perm) != 0) fail("chmod", rel);
-  Expected& e = model_.at(rel);
-  e.mode = (e.mode & S_IFMT) | perm;
+  keep_.chmod(rel, perm);
 }
 
 void TreeWriter::chown(const std::string& rel, uint32_t uid, uint32_t gid) {
   if (::lchown(path(rel).c_str(), uid, gid) != 0) fail("chown", rel);
-  Expected& e = model_.at(rel);
-  e.uid = uid;
-  e.gid = gid;
+  keep_.chown(rel, uid, gid);
 }
 
 void TreeWriter::set_mtime(const std::string& rel, int64_t atime, int64_t mtime) {
   struct timespec times[2] = {{atime, 0}, {mtime, 0}};
   if (utimensat(AT_FDCWD, path(rel).c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) fail("utimensat", rel);
-  model_.at(rel).mtime = mtime;
+  keep_.set_mtime(rel, mtime);
 }
 
 void TreeWriter::write_at(const std::string& rel, uint64_t offset, const std::string& bytes) {
   int fd = open(path(rel).c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) fail("open", rel);
   write_and_close(fd, bytes, offset, rel);
-  Expected& e = model_.at(rel);
-  e.mtime.reset();
-  if (e.sparse) {
-    e.extents.emplace_back(offset, bytes);
-    std::sort(e.extents.begin(), e.extents.end());
-  } else {
-    if (e.content.size() < offset + bytes.size()) e.content.resize(offset + bytes.size(), '\0');
-    e.content.replace(offset, bytes.size(), bytes);
-  }
-  e.size = std::max<uint64_t>(e.size, offset + bytes.size());
+  keep_.write_at(rel, offset, bytes);
 }
 
 void TreeWriter::truncate(const std::string& rel, uint64_t size) {
   if (::truncate(path(rel).c_str(), static_cast<off_t>(size)) != 0) fail("truncate", rel);
-  Expected& e = model_.at(rel);
-  e.mtime.reset();
-  e.size = size;
-  if (!e.sparse) e.content.resize(size, '\0');
+  keep_.truncate(rel, size);
 }
 
 void TreeWriter::remove(const std::string& rel) {
   struct stat st {};
   if (lstat(path(rel).c_str(), &st) != 0) fail("lstat", rel);
   if ((S_ISDIR(st.st_mode) ? rmdir(path(rel).c_str()) : unlink(path(rel).c_str())) != 0) fail("remove", rel);
-  touch_parent(rel);
-  remove_model(rel);
+  keep_.remove(rel);
 }
 
 void TreeWriter::rename(const std::string& from, const std::string& to) {
   if (::rename(path(from).c_str(), path(to).c_str()) != 0) fail("rename", from);
-  touch_parent(from);
-  touch_parent(to);
-  if (model_.count(to) && to != from) remove_model(to);
-  // The entry and, for a directory, everything below it move.
-  std::vector<std::pair<std::string, Expected>> moved;
-  for (auto it = model_.begin(); it != model_.end();) {
-    if (it->first == from || it->first.rfind(from + "/", 0) == 0) {
-      moved.emplace_back(to + it->first.substr(from.size()), it->second);
-      if (auto g = link_group_.extract(it->first)) {
-        g.key() = moved.back().first;
-        link_group_.insert(std::move(g));
-      }
-      it = model_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  for (auto& [name, e] : moved) model_[name] = std::move(e);
-}
-
-void TreeWriter::remove_model(const std::string& rel) {
-  model_.erase(rel);
-  if (auto g = link_group_.find(rel); g != link_group_.end()) {
-    const int group = g->second;
-    link_group_.erase(g);
-    for (const auto& [name, other] : link_group_)
-      if (other == group) model_.at(name).nlink = *model_.at(name).nlink - 1;
-  }
+  keep_.rename(from, to);
 }
 
 }  // namespace fzfs::test

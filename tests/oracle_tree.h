@@ -1,6 +1,7 @@
 // The zfs-fuse oracle's bookkeeping: a test writes a tree through a real mount with a
 // TreeWriter, which keeps a Model of what the tree must then contain (computed by the
-// test, not read back). observe() records what a mounted tree shows (lstat, readlink,
+// test, not read back); a ModelKeeper does that bookkeeping alone, for writers that
+// change the tree some other way (through the engine). observe() records what a mounted tree shows (lstat, readlink,
 // SHA-256), so that the same tree seen through zfs-fuse before export and through fzfs
 // after import can be compared field by field, and each against the Model.
 //
@@ -71,6 +72,35 @@ std::string sha256_hex(const std::string& bytes);
 std::string random_bytes(const std::string& seed, size_t n);
 std::string text_bytes(const std::string& seed, size_t n);
 
+// Keeps a Model in step with changes its owner has just made to the real tree: what a
+// change does to the entry, to the other names of a hard-linked inode, to the entries
+// below a moved directory, and to the parent's mtime (unknown after any change in it).
+class ModelKeeper {
+ public:
+  explicit ModelKeeper(Model& model) : model_(model) {}
+
+  Expected& at(const std::string& rel) { return model_.at(rel); }
+  // A new entry REL (replacing any old one) of type and permissions MODE.
+  Expected& add(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid);
+  void hardlink(const std::string& existing, const std::string& rel);
+  void chmod(const std::string& rel, uint32_t perm);
+  void chown(const std::string& rel, uint32_t uid, uint32_t gid);
+  void set_mtime(const std::string& rel, int64_t mtime);
+  void write_at(const std::string& rel, uint64_t offset, const std::string& bytes);
+  void truncate(const std::string& rel, uint64_t size);
+  void remove(const std::string& rel);
+  void rename(const std::string& from, const std::string& to);
+
+ private:
+  void touch_parent(const std::string& rel);
+  // Drops rel from the model; its other names (hard links) lose a link.
+  void remove_model(const std::string& rel);
+
+  Model& model_;
+  std::map<std::string, int> link_group_;  // names of multiply-linked inodes, by inode
+  int next_group_ = 0;
+};
+
 // Changes a tree under a mount point and keeps the Model in step. Throws
 // std::runtime_error naming the path when a system call fails.
 class TreeWriter {
@@ -95,19 +125,13 @@ class TreeWriter {
 
  private:
   std::string path(const std::string& rel) const { return rel.empty() ? root_ : root_ + "/" + rel; }
-  Expected& add(const std::string& rel, uint32_t mode);  // and the parent's mtime is unknown now
-  void touch_parent(const std::string& rel);
+  Expected& add(const std::string& rel, uint32_t mode);  // owned by this process
   [[noreturn]] void fail(const char* what, const std::string& rel) const;
   // Writes all of bytes at offset (retrying short writes), then closes fd.
   void write_and_close(int fd, const std::string& bytes, uint64_t offset, const std::string& rel) const;
 
-  // Drops rel from the model; its other names (hard links) lose a link.
-  void remove_model(const std::string& rel);
-
   std::string root_;
-  Model& model_;
-  std::map<std::string, int> link_group_;  // names of multiply-linked inodes, by inode
-  int next_group_ = 0;
+  ModelKeeper keep_;
 };
 
 }  // namespace fzfs::test

@@ -16,7 +16,6 @@
 #include <fstream>
 #include <iostream>
 #include <random>
-#include <thread>
 
 #include "engine/pool/pool.h"
 #include "tests/pool_fixture.h"
@@ -55,17 +54,6 @@ std::string read_file(Filesystem& fs, const std::string& name, uint64_t size) {
   if (!n.ok()) return "<read failed: " + n.error().message() + ">";
   out.resize(*n);
   return out;
-}
-
-// Waits for a scrub to end and returns the last `zpool status -v`.
-CommandResult wait_scrub(ZfsFuse& zf, const std::string& pool) {
-  CommandResult status;
-  for (int i = 0; i < 600; i++) {
-    status = zf.zpool({"status", "-v", pool});
-    if (status.ok() && status.out.find("in progress") == std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return status;
 }
 
 class PoolCreate : public ::testing::TestWithParam<Layout> {};
@@ -107,10 +95,8 @@ TEST_P(PoolCreate, ZfsFuseImportsScrubsCleanAndWrites) {
     ASSERT_TRUE(imp.ok()) << imp.describe();
     CommandResult st = zf.zpool({"status", pool});
     EXPECT_NE(st.out.find("state: ONLINE"), std::string::npos) << st.describe();
-    EXPECT_TRUE(zf.zpool({"scrub", pool}).ok());
-    CommandResult scrub = wait_scrub(zf, pool);
-    EXPECT_NE(scrub.out.find("with 0 errors"), std::string::npos) << scrub.describe();
-    EXPECT_NE(scrub.out.find("No known data errors"), std::string::npos) << scrub.describe();
+    CommandResult scrub = zf.scrub_and_wait(pool);
+    EXPECT_TRUE(scrub.ok()) << scrub.describe();
     CommandResult hist = zf.zpool({"history", pool});
     if (std::stoi(lay.version) >= 4)  // pool history arrived in version 4
       EXPECT_NE(hist.out.find("zpool create -o version=" + lay.version + " " + pool + " "), std::string::npos)
@@ -140,9 +126,8 @@ TEST_P(PoolCreate, ZfsFuseImportsScrubsCleanAndWrites) {
     for (int i = 0; i < 300; i++) std::ofstream(many + "/f" + std::to_string(i)) << i;
     ::sync();
     // A second scrub after zfs-fuse's own syncs over our MOS.
-    EXPECT_TRUE(zf.zpool({"scrub", pool}).ok());
-    scrub = wait_scrub(zf, pool);
-    EXPECT_NE(scrub.out.find("with 0 errors"), std::string::npos) << scrub.describe();
+    scrub = zf.scrub_and_wait(pool);
+    EXPECT_TRUE(scrub.ok()) << scrub.describe();
     CommandResult exp = zf.zpool({"export", pool});
     EXPECT_TRUE(exp.ok()) << exp.describe();
     if (!exp.ok()) zf.zpool({"export", "-f", pool});

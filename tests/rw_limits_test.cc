@@ -12,9 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstring>
-#include <thread>
 
 #include "engine/pool/pool.h"
 #include "tests/manifest.h"
@@ -50,14 +48,8 @@ void judge(ZfsFuse& zf, const std::string& dir, const std::string& altroot, cons
            const std::function<void(const std::string&)>& check) {
   CommandResult imp = zf.zpool({"import", "-f", "-d", dir, "-R", altroot, pool});
   ASSERT_TRUE(imp.ok()) << imp.describe();
-  EXPECT_TRUE(zf.zpool({"scrub", pool}).ok());
-  CommandResult status;
-  for (int i = 0; i < 600; i++) {
-    status = zf.zpool({"status", "-v", pool});
-    if (status.ok() && status.out.find("in progress") == std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_NE(status.out.find("with 0 errors"), std::string::npos) << status.describe();
+  CommandResult status = zf.scrub_and_wait(pool);
+  EXPECT_TRUE(status.ok()) << status.describe();
   CommandResult mp = zf.zfs({"get", "-H", "-o", "value", "mountpoint", pool + "/data"});
   ASSERT_TRUE(mp.ok()) << mp.describe();
   check(mp.out.substr(0, mp.out.find('\n')));

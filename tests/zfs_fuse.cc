@@ -34,6 +34,13 @@ bool wait_gone(pid_t pid, std::chrono::milliseconds limit) {
   return true;
 }
 
+// Marks R as failed (ok() false) and says why at the end of its stderr.
+CommandResult failed(CommandResult r, const std::string& why) {
+  if (r.ok()) r.exit_code = 1;
+  r.err += (r.err.empty() || r.err.back() == '\n' ? "" : "\n") + ("scrub_and_wait: " + why);
+  return r;
+}
+
 pid_t read_pid(const std::string& path) {
   std::ifstream in(path);
   long pid = 0;
@@ -143,6 +150,29 @@ CommandResult ZfsFuse::zpool(const std::vector<std::string>& args, std::chrono::
 
 CommandResult ZfsFuse::zfs(const std::vector<std::string>& args, std::chrono::seconds timeout) {
   return run(kZfs, args, timeout);
+}
+
+CommandResult ZfsFuse::scrub_and_wait(const std::string& pool, std::chrono::seconds timeout) {
+  CommandResult scrub = zpool({"scrub", pool});
+  if (!scrub.ok()) return failed(std::move(scrub), "zpool scrub failed");
+  const auto deadline = Clock::now() + timeout;
+  CommandResult status;
+  while (true) {
+    status = zpool({"status", "-v", pool});
+    if (status.ok() && status.out.find("scrub in progress") == std::string::npos) break;
+    if (Clock::now() > deadline) {
+      const std::string why = (status.ok() ? "scrub still in progress after " : "zpool status still failing after ") +
+                              std::to_string(timeout.count()) + " s";
+      return failed(std::move(status), why);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  // Version 23 reports "scrub: scrub completed after 0h0m with N errors on DATE".
+  if (status.out.find("scrub completed") == std::string::npos) return failed(std::move(status), "no completed scrub");
+  if (status.out.find("with 0 errors") == std::string::npos) return failed(std::move(status), "the scrub found errors");
+  if (status.out.find("No known data errors") == std::string::npos)
+    return failed(std::move(status), "the pool has data errors");
+  return status;
 }
 
 }  // namespace fzfs::test

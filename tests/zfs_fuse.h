@@ -6,6 +6,8 @@
 //   ZfsFuse zf(scratch);           nothing runs yet
 //   zf.start()                     lock, zfs-fuse -p PIDFILE, wait for `zpool list`
 //   zf.zpool({...}), zf.zfs({...}) the stock /sbin tools, talking to the daemon
+//   zf.scrub_and_wait(pool)        zpool scrub, then zpool status -v until it ends; ok()
+//                                  only for a finished scrub that found nothing wrong
 //   zf.stop() / ~ZfsFuse           SIGTERM, wait until the process is gone, unlock
 #pragma once
 
@@ -42,6 +44,13 @@ class ZfsFuse {
                       std::chrono::seconds timeout = std::chrono::seconds(120));
   CommandResult zfs(const std::vector<std::string>& args,
                     std::chrono::seconds timeout = std::chrono::seconds(120));
+
+  // `zpool scrub POOL`, then `zpool status -v POOL` until the scrub is no longer in
+  // progress. Returns the scrub command's result if that failed, else the last status;
+  // ok() only when the scrub completed within TIMEOUT "with 0 errors" and the status
+  // says "No known data errors". Otherwise err ends with why (see describe()).
+  CommandResult scrub_and_wait(const std::string& pool,
+                               std::chrono::seconds timeout = std::chrono::seconds(600));
 
  private:
   std::string acquire_lock();
