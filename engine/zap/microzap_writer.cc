@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "engine/util/byteorder.h"
+#include "engine/zap/zap_hash.h"
 #include "engine/zap/zap_layout.h"
 #include "engine/zap/zap_name.h"
 
@@ -63,11 +64,20 @@ std::vector<MicroSlot> MicroEditor::entries() const {
 
 std::vector<uint32_t> MicroEditor::cds_of_hash(uint64_t hash) const {
   std::vector<uint32_t> cds;
+  const uint64_t salt = this->salt(), normflags = this->normflags();
+  const int bits = zap_hash_bits(0);
   for (uint64_t i = 0; i < num_slots(); i++) {
     if (b_[slot_off(i) + kMicroNameOffset] == 0) continue;
-    // A stored name we cannot hash (non-ASCII on a normalizing ZAP) is not counted.
-    auto zn = resolve_zap_name(ZapKey::of_name(slot_name(i)), salt(), normflags(), 0, object_);
-    if (zn.ok() && zn->hash == hash) cds.push_back(load<uint32_t>(&b_[slot_off(i) + 8]));
+    uint64_t h;
+    if (normflags == 0) {
+      h = zap_hash_name(salt, slot_name(i), bits);  // the common case, without building a ZapName
+    } else {
+      // A stored name we cannot hash (non-ASCII on a normalizing ZAP) is not counted.
+      auto zn = resolve_zap_name(ZapKey::of_name(slot_name(i)), salt, normflags, 0, object_);
+      if (!zn.ok()) continue;
+      h = zn->hash;
+    }
+    if (h == hash) cds.push_back(load<uint32_t>(&b_[slot_off(i) + 8]));
   }
   return cds;
 }

@@ -12,7 +12,7 @@ Result<ZapReader> ZapReader::open(const ObjectData& obj) {
   bool foreign = false;
   auto read = obj.read_block(0, &foreign);
   if (!read.ok()) return std::move(read.error()).context("zap object {} block 0", obj.object());
-  const std::vector<uint8_t>& block0 = *read;
+  std::vector<uint8_t>& block0 = *read;
   if (block0.size() != obj.block_size() || block0.size() < 2 * kMicroEntrySize)
     return make_error(EIO, "zap object {} block 0: {} bytes read, block size {}", obj.object(),
                       block0.size(), obj.block_size());
@@ -20,12 +20,11 @@ Result<ZapReader> ZapReader::open(const ObjectData& obj) {
   ZapReader r;
   r.object_ = obj.object();
   if (b.u64(0) == kBlockMicro) {
-    FZ_TRY(auto mz, parse_micro_zap(block0, foreign, obj.object()));
+    FZ_TRY(r.micro_block_, MicroZapBlock::open(std::move(block0), foreign, obj.object()));
     r.micro_ = true;
-    r.salt_ = mz.salt;
-    r.normflags_ = mz.normflags;
-    r.count_ = mz.entries.size();
-    r.micro_entries_ = std::move(mz.entries);
+    r.salt_ = r.micro_block_->salt();
+    r.normflags_ = r.micro_block_->normflags();
+    r.count_ = r.micro_block_->count();
     return r;
   }
   if (b.u64(0) != kBlockHeader)
@@ -44,10 +43,7 @@ Result<std::optional<ZapEntry>> ZapReader::lookup(std::string_view name) const {
   if (!micro_) return fat_->lookup(name);
   // At most a block's worth of entries: a scan is as fast as hashing. It also matches
   // names exactly on normalizing micro ZAPs, whose stored names are not normalized.
-  for (const ZapEntry& e : micro_entries_) {
-    if (e.name == name) return std::optional<ZapEntry>(e);
-  }
-  return std::optional<ZapEntry>();
+  return micro_block_->find(name);
 }
 
 Result<uint64_t> ZapReader::lookup_u64(std::string_view name) const {
@@ -61,7 +57,7 @@ Result<uint64_t> ZapReader::lookup_u64(std::string_view name) const {
 
 Status ZapReader::list(const std::function<bool(const ZapEntry&)>& emit) const {
   if (!micro_) return fat_->list(emit);
-  for (const ZapEntry& e : micro_entries_) {
+  for (const ZapEntry& e : micro_block_->sorted()) {
     if (!emit(e)) break;
   }
   return Status::Ok();

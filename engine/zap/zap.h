@@ -99,6 +99,8 @@ struct ZapEntry {
 };
 
 // Reads one ZAP object. The ObjectData must outlive the reader.
+class MicroZapBlock;
+
 class ZapReader {
  public:
   static Result<ZapReader> open(const ObjectData& obj);
@@ -129,7 +131,7 @@ class ZapReader {
   uint64_t normflags_ = 0;
   uint64_t flags_ = 0;
   uint64_t count_ = 0;
-  std::vector<ZapEntry> micro_entries_;  // micro ZAP: all entries, sorted by (hash, cd)
+  std::shared_ptr<const MicroZapBlock> micro_block_;  // micro ZAP: block 0 as read
   std::shared_ptr<const FatZap> fat_;    // fat ZAP: header geometry and pointer table
 };
 
