@@ -3,6 +3,8 @@
 #include <cstring>
 #include <set>
 
+#include "engine/dmu/dmu_types.h"
+
 namespace fzfs {
 namespace {
 
@@ -150,6 +152,7 @@ Status TreeRewriter::run(const std::map<uint64_t, DirtyBlock>& dirty) {
     j.policy.type = dn_.type;
     j.policy.level = 0;
     j.policy.fill = blk.fill;
+    j.policy.cache = dn_.type != kOtPlainFileContents && dn_.type != kOtZvol;
     j.old = old;
     jobs.push_back(std::move(j));
     job_blkid.push_back(blkid);

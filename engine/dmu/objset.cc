@@ -77,8 +77,39 @@ Result<BlockData> Objset::read_block(const Dnode& dn, uint64_t blkid) const {
   return r;
 }
 
+void Objset::read_ahead(const Dnode& dn, uint64_t first, uint64_t last) const {
+  constexpr uint64_t kMaxAheadBytes = 16ULL << 20, kMaxStreams = 256;
+  const uint64_t bs = dn.data_block_size();
+  if (bs == 0 || last >= dn.maxblkid) return;
+  const uint64_t max_blocks = std::clamp<uint64_t>(kMaxAheadBytes / bs, 1, 256);
+  uint64_t from = 0, to = 0;
+  {
+    std::lock_guard<std::mutex> g(streams_mu_);
+    if (streams_.size() >= kMaxStreams && !streams_.count(dn.object)) streams_.clear();
+    Stream& s = streams_[dn.object];
+    // FUSE hands out a stream's requests to several threads, so they may arrive a little
+    // out of order: anything starting near where the stream stands continues it.
+    const bool sequential = s.next > 0 && first + 1 >= s.next && first <= s.next + 4;
+    s.next = std::max(s.next, last + 1);
+    if (!sequential) {
+      s = Stream{last + 1, last, 0};
+      return;
+    }
+    s.distance = std::min(max_blocks, std::max<uint64_t>(2, s.distance * 2));
+    from = std::max(s.ahead_to, last) + 1;
+    to = std::min(dn.maxblkid, last + s.distance);
+    s.ahead_to = std::max(s.ahead_to, to);
+  }
+  for (uint64_t b = from; b <= to; b++) {
+    auto bp = level0_bp(dn, b);
+    if (!bp.ok()) return;
+    reader_->prefetch(*bp);
+  }
+}
+
 Status Objset::read(const Dnode& dn, uint64_t offset, std::span<uint8_t> out) const {
   const uint64_t bs = dn.data_block_size();
+  if (bs != 0 && !out.empty()) read_ahead(dn, offset / bs, (offset + out.size() - 1) / bs);
   size_t done = 0;
   while (done < out.size()) {
     uint64_t pos = offset + done;

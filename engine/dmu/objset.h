@@ -50,9 +50,20 @@ class Objset final : public ObjectStore {
 
  private:
   Objset(BlockReader* r) : reader_(r) {}
+  // Read-ahead: when reads of an object continue where the last one ended, the next
+  // blocks are prefetched, further ahead the longer the stream runs (ZFS's zfetch).
+  void read_ahead(const Dnode& dn, uint64_t first, uint64_t last) const;
+
   BlockReader* reader_;
   ObjsetType type_ = ObjsetType::kNone;
   Dnode meta_;
+  struct Stream {
+    uint64_t next = 0;      // the block a sequential reader asks for next
+    uint64_t ahead_to = 0;  // prefetched up to here
+    uint64_t distance = 0;  // blocks to keep prefetched ahead of the reader
+  };
+  mutable std::mutex streams_mu_;
+  mutable std::unordered_map<uint64_t, Stream> streams_;  // by object
 };
 
 }  // namespace fzfs

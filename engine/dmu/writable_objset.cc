@@ -193,8 +193,8 @@ Result<std::vector<uint8_t>> WritableObjset::load_block(const ObjectState& st, u
   }
   if (!base_ || blkid > st.dn.maxblkid) return std::vector<uint8_t>(bs, 0);
   FZ_TRY(BlockData data, base_->read_block(st.dn, blkid));
-  std::vector<uint8_t> out(bs, 0);
-  std::memcpy(out.data(), data->data(), std::min<size_t>(bs, data->size()));
+  std::vector<uint8_t> out(data->begin(), data->begin() + std::min<size_t>(bs, data->size()));
+  out.resize(bs, 0);  // copied, not zeroed first: this runs for every partial write
   return out;
 }
 
@@ -309,6 +309,23 @@ Status WritableObjset::write(uint64_t obj, uint64_t offset, std::span<const uint
     done += n;
   }
   return Status::Ok();
+}
+
+void WritableObjset::warm_partial_blocks(uint64_t obj, uint64_t offset, uint64_t length) const {
+  if (!base_ || length == 0) return;
+  auto dn = dnode(obj);
+  if (!dn.ok()) return;
+  const uint64_t bs = dn->data_block_size();
+  if (bs == 0) return;
+  const auto it = objects_.find(obj);
+  auto warm = [&](uint64_t blkid) {
+    if (blkid > dn->maxblkid) return;
+    if (it != objects_.end() && it->second.blocks.count(blkid)) return;  // already in memory
+    (void)base_->read_block(*dn, blkid);
+  };
+  const uint64_t end = offset + length;
+  if (offset % bs) warm(offset / bs);
+  if (end % bs && (end / bs != offset / bs || offset % bs == 0)) warm(end / bs);
 }
 
 Status WritableObjset::free_range(uint64_t obj, uint64_t offset, uint64_t length) {

@@ -75,6 +75,11 @@ class WritableObjset final : public ObjectStore {
   Result<std::unique_ptr<ObjectData>> object_data(uint64_t obj) const override;
   Result<BlockData> read_bp(const Blkptr& bp) const override { return reader_->read(bp); }
   Status write(uint64_t obj, uint64_t offset, std::span<const uint8_t> data);
+  // Reads into the block cache the on-disk blocks a write of [offset, offset+length)
+  // only partly covers, which write() must merge with. Changes nothing, so it may run
+  // beside other readers: writers then wait for the disk in parallel instead of one
+  // after another inside write(). Best effort; a failure shows in write().
+  void warm_partial_blocks(uint64_t obj, uint64_t offset, uint64_t length) const;
   // Frees [offset, offset + length): whole blocks become holes, partial ones are zeroed.
   // With length == UINT64_MAX the object ends at offset (maxblkid shrinks).
   Status free_range(uint64_t obj, uint64_t offset, uint64_t length);

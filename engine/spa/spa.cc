@@ -7,6 +7,7 @@
 #include <map>
 
 #include "engine/vdev/label.h"
+#include "engine/zio/cache_size.h"
 
 namespace fzfs {
 
@@ -184,7 +185,7 @@ Result<std::unique_ptr<Spa>> Spa::open(const PoolCandidate& cand, bool writable)
   auto tree = build_vdev_tree(root_vdev_config(cand), spa->leaves_);
   if (!tree.ok()) return std::move(tree).error().context("pool {}: vdev tree", cand.name);
   spa->root_ = std::move(*tree);
-  spa->reader_ = std::make_unique<BlockReader>(spa->root_.get(), 256ULL << 20);
+  spa->reader_ = std::make_unique<BlockReader>(spa->root_.get(), default_block_cache_bytes());
 
   std::sort(spa->uberblocks_.begin(), spa->uberblocks_.end(),
             [](const Uberblock& a, const Uberblock& b) { return a.better_than(b); });

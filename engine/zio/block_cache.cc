@@ -30,6 +30,15 @@ void BlockCache::put(const Key& k, BlockData data) {
   }
 }
 
+void BlockCache::erase(const Key& k) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (auto it = index_.find(k); it != index_.end()) {
+    bytes_ -= it->second->second->size();
+    lru_.erase(it->second);
+    index_.erase(it);
+  }
+}
+
 size_t BlockCache::size_bytes() const {
   std::lock_guard<std::mutex> g(mu_);
   return bytes_;

@@ -24,14 +24,16 @@ class BlockCache {
     bool operator==(const Key&) const = default;
   };
 
-  BlockData get(const Key& k);
-  void put(const Key& k, BlockData data);
-  size_t size_bytes() const;
-
- private:
   struct KeyHash {
     size_t operator()(const Key& k) const { return k.vdev_offset * 0x9e3779b97f4a7c15ULL ^ k.birth; }
   };
+
+  BlockData get(const Key& k);
+  void put(const Key& k, BlockData data);
+  void erase(const Key& k);
+  size_t size_bytes() const;
+
+ private:
   using Lru = std::list<std::pair<Key, BlockData>>;
   mutable std::mutex mu_;
   size_t capacity_;

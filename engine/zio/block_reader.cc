@@ -50,7 +50,44 @@ Result<BlockData> BlockReader::read(const Blkptr& bp) {
 
   BlockCache::Key key{(bp.dva[0].vdev() << 48) ^ bp.dva[0].offset(), bp.birth};
   if (BlockData hit = cache_.get(key)) return hit;
+  wait_for_prefetch(key);
+  if (BlockData hit = cache_.get(key)) return hit;
+  return read_uncached(bp, key);
+}
 
+void BlockReader::wait_for_prefetch(const BlockCache::Key& key) {
+  std::unique_lock<std::mutex> l(inflight_mu_);
+  auto it = inflight_.find(key);
+  if (it == inflight_.end()) return;
+  std::shared_ptr<InFlight> f = it->second;
+  f->cv.wait(l, [&] { return f->done; });
+}
+
+void BlockReader::prefetch(const Blkptr& bp) {
+  constexpr size_t kMaxInFlight = 64;
+  if (bp.embedded() || bp.is_hole() || bp.encrypted() || bp.lsize() > kMaxBlockSize) return;
+  BlockCache::Key key{(bp.dva[0].vdev() << 48) ^ bp.dva[0].offset(), bp.birth};
+  auto f = std::make_shared<InFlight>();
+  {
+    std::lock_guard<std::mutex> g(inflight_mu_);
+    if (inflight_.size() >= kMaxInFlight || inflight_.count(key)) return;
+    inflight_.emplace(key, f);
+  }
+  auto finish = [this, key, f] {
+    std::lock_guard<std::mutex> g(inflight_mu_);
+    f->done = true;
+    inflight_.erase(key);
+    f->cv.notify_all();
+  };
+  bool queued = prefetch_queue_.submit([this, bp, key, finish] {
+    if (!cache_.get(key)) (void)read_uncached(bp, key);  // a failure shows when the block is read
+    finish();
+  });
+  if (!queued) finish();
+}
+
+Result<BlockData> BlockReader::read_uncached(const Blkptr& bp, const BlockCache::Key& key) {
+  const uint64_t lsize = bp.lsize();
   FZ_TRY(std::vector<uint8_t> phys, read_physical(bp, 0));
   std::shared_ptr<std::vector<uint8_t>> out;
   Compress c = bp.compress();

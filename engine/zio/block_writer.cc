@@ -181,10 +181,12 @@ Status BlockWriter::write_gang(Prepared& prep, int copies, uint64_t txg, int dep
   return Status::Ok();
 }
 
-void BlockWriter::remember(const Blkptr& bp, std::span<const uint8_t> logical) {
-  // A block rewritten in place keeps its cache key (DVA and birth): refresh the entry.
-  cache_->put(BlockCache::Key{(bp.dva[0].vdev() << 48) ^ bp.dva[0].offset(), bp.birth},
-              std::make_shared<const std::vector<uint8_t>>(logical.begin(), logical.end()));
+void BlockWriter::remember(const Blkptr& bp, std::span<const uint8_t> logical, bool cache) {
+  // A block rewritten in place keeps its cache key (DVA and birth): refresh the entry,
+  // or drop it when the block is not to be cached, so no stale bytes stay behind.
+  const BlockCache::Key key{(bp.dva[0].vdev() << 48) ^ bp.dva[0].offset(), bp.birth};
+  if (cache) cache_->put(key, std::make_shared<const std::vector<uint8_t>>(logical.begin(), logical.end()));
+  else cache_->erase(key);
 }
 
 Result<Blkptr> BlockWriter::write(std::span<const uint8_t> logical, const WritePolicy& p, uint64_t txg,
@@ -199,7 +201,7 @@ Result<Blkptr> BlockWriter::write(std::span<const uint8_t> logical, const WriteP
         if (!d.empty()) alloc_->free(d, txg, txg);
     return std::move(s).error();
   }
-  remember(prep.bp, logical);
+  remember(prep.bp, logical, p.cache);
   return prep.bp;
 }
 
@@ -235,7 +237,7 @@ Status BlockWriter::write_batch(std::span<Job> jobs, uint64_t txg) {
       continue;
     }
     j.bp = preps[i]->bp;
-    remember(j.bp, j.logical);
+    remember(j.bp, j.logical, j.policy.cache);
   }
   return first;
 }

@@ -31,6 +31,10 @@ struct WritePolicy {
   uint8_t type = 0;                    // dmu object type recorded in the bp
   uint8_t level = 0;
   uint64_t fill = 1;                   // blk_fill: 1 for data, live children for indirects
+  // Keep the written bytes in the block cache. The DMU turns it off for file data: a
+  // copy of every block a big write streams out would only evict metadata, and cost a
+  // fresh buffer per block.
+  bool cache = true;
 };
 
 class BlockWriter {
@@ -89,7 +93,7 @@ class BlockWriter {
   Status write_gang(Prepared& prep, int copies, uint64_t txg, int depth);
   Result<Blkptr> write_member(std::span<const uint8_t> bytes, const Blkptr& parent, int copies, uint64_t txg,
                               int depth);
-  void remember(const Blkptr& bp, std::span<const uint8_t> logical);
+  void remember(const Blkptr& bp, std::span<const uint8_t> logical, bool cache);
 
   Vdev* root_;
   BlockReader* reader_ = nullptr;
