@@ -286,7 +286,11 @@ std::map<std::string, PropValue> PoolImpl::properties() {
 
 VdevStatusNode PoolImpl::status() { return vdev_status(*spa_->root(), name()); }
 
-std::string PoolImpl::health() { return to_string(spa_->root()->state()); }
+std::string PoolImpl::health() {
+  // As OpenZFS reports it: after a failed sync the devices may look fine, the pool is not.
+  if (writer_ && !writer_->health().ok()) return "SUSPENDED";
+  return to_string(spa_->root()->state());
+}
 
 namespace {
 
