@@ -178,14 +178,18 @@ Result<uint64_t> make_filesystem(WritablePool& wp, uint64_t parent_dir, const st
   return nd.dir_obj;
 }
 
-// Points every open writable file system at its (possibly changed) write properties.
+// Points every open file system at its (possibly changed) properties: the write
+// properties of writable ones, and what every mount obeys (atime, xattr), so that a
+// `zfs set` acts on live mounts.
 void update_write_props(const DslPool& dsl, PoolWriter& w, const std::vector<DslNode>& nodes,
                         const std::map<std::string, std::shared_ptr<Filesystem>>& open, uint64_t avail) {
   for (const auto& [name, fs] : open) {
     const DslNode* n = find_node(nodes, name);
-    if (!n || n->snapshot || fs->readonly()) continue;
+    if (!n) continue;
     auto props = dataset_properties(dsl, *n, avail, std::nullopt);
     if (!props.ok()) continue;
+    if (auto* z = dynamic_cast<ZplFs*>(fs.get())) z->set_behaviour(zpl_behaviour_of(*props));
+    if (n->snapshot || fs->readonly()) continue;
     std::lock_guard<std::shared_mutex> g(w.lock());
     w.pool().set_dataset_props(n->ds_obj, write_props_of(*props, lz4_enabled(dsl)));
   }

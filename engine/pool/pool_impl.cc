@@ -381,6 +381,19 @@ Result<std::vector<std::string>> PoolImpl::snapshots_of(const std::string& datas
   return out;
 }
 
+ZplBehaviour zpl_behaviour_of(const std::map<std::string, PropValue>& props) {
+  auto on = [&](const char* k, bool dflt) {
+    auto it = props.find(k);
+    if (it == props.end() || !it->second.number) return dflt;
+    return *it->second.number != 0;
+  };
+  ZplBehaviour b;
+  b.atime = atime_mode(on("atime", true), on("relatime", true));
+  b.xattr = on("xattr", true);
+  b.readonly = on("readonly", false);
+  return b;
+}
+
 Result<std::shared_ptr<Filesystem>> PoolImpl::open_filesystem(const std::string& name) {
   std::lock_guard<std::mutex> g(mu_);
   if (auto it = filesystems_.find(name); it != filesystems_.end()) return it->second;
@@ -406,6 +419,8 @@ Result<std::shared_ptr<Filesystem>> PoolImpl::open_filesystem(const std::string&
   };
   auto fs = ZplFs::open(std::move(*os), name, statfs);
   if (!fs.ok()) return std::move(fs).error().context("dataset {}", name);
+  if (auto props = dataset_properties(*dsl_, n, avail, std::nullopt); props.ok())
+    (*fs)->set_behaviour(zpl_behaviour_of(*props));
   filesystems_[name] = *fs;
   return std::shared_ptr<Filesystem>(*fs);
 }
@@ -442,6 +457,7 @@ Result<std::shared_ptr<Filesystem>> PoolImpl::open_writable(const DslNode& n) {
   auto txg = std::make_unique<DatasetTxg>(w, n.ds_obj, statfs);
   auto fs = ZplFs::open_rw(wos, n.name, txg.get(), cfg);
   if (!fs.ok()) return std::move(fs).error().context("dataset {}", n.name);
+  (*fs)->set_behaviour(zpl_behaviour_of(*props));
   // Objects a crash left unlinked but not freed go now, as a mount does in ZFS.
   FZ_CHECK((*fs)->drain_unlinked());
   dataset_txgs_[n.name] = std::move(txg);

@@ -11,6 +11,7 @@
 #include "engine/pool/pool.h"
 #include "engine/pool/pool_writer.h"
 #include "engine/spa/spa.h"
+#include "engine/zpl/zpl_fs.h"
 
 namespace fzfs {
 
@@ -73,6 +74,10 @@ class PoolImpl final : public Pool {
   uint64_t dsl_generation_ = 0;  // writer generation the DSL view was read at
   bool closed_ = false;
 };
+
+// What a file system's properties (atime, relatime, xattr, readonly) ask of its live mount; a
+// property the table does not have (relatime on zfs-fuse pools) takes OpenZFS's default.
+ZplBehaviour zpl_behaviour_of(const std::map<std::string, PropValue>& props);
 
 // The zpool-style state of a vdev tree ("ONLINE", "DEGRADED", ...) and its status tree.
 VdevStatusNode vdev_status(const Vdev& v, const std::string& pool_name);

@@ -40,6 +40,8 @@ bool has_namespace(std::string_view n) {
 std::string linux_xattr_name(const std::string& stored) {
   return has_namespace(stored) ? stored : "user." + stored;
 }
+// The namespace xattr=off turns off: "user." names, and bare names (stored as user ones).
+bool is_user_xattr(std::string_view n) { return !has_namespace(n) || n.substr(0, 5) == "user."; }
 
 }  // namespace
 
@@ -190,38 +192,52 @@ Result<uint64_t> ZplFs::lookup(uint64_t dir, std::string_view name) {
 }
 
 Status ZplFs::readdir(uint64_t dir, uint64_t cookie, const std::function<bool(const DirEntry&)>& emit) {
-  auto held = hold_shared();
-  FZ_TRY(Znode z, znode(dir));
-  FZ_TRY(uint64_t mode, z.sa.u64("ZPL_MODE"));
-  if (!S_ISDIR(mode)) return make_error(ENOTDIR, "{}: object {} is not a directory", name_, dir);
-  // Cookies: 1 after ".", 2 after "..", then 3 + i after the i-th ZAP entry.
-  if (cookie < 1 && !emit(DirEntry{".", dir, DT_DIR, 1})) return Status::Ok();
-  if (cookie < 2) {
-    auto p = z.sa.u64("ZPL_PARENT");
-    if (!emit(DirEntry{"..", p.ok() ? *p : dir, DT_DIR, 2})) return Status::Ok();
-  }
-  FZ_TRY(auto dir_zap, open_dir(z));
-  uint64_t index = 0;
-  FZ_CHECK(dir_zap->zap->list([&](const ZapEntry& e) {
-    uint64_t pos = 3 + index++;
-    if (pos <= cookie) return true;
-    if (e.ints.empty()) return true;
-    uint64_t v = e.ints[0];
-    return emit(DirEntry{e.name, v & kDirentObjMask, static_cast<uint32_t>(v >> 60), pos});
-  }));
-  return Status::Ok();
+  bool accessed = false;
+  Status s = [&]() -> Status {
+    auto held = hold_shared();
+    FZ_TRY(Znode z, znode(dir));
+    FZ_TRY(uint64_t mode, z.sa.u64("ZPL_MODE"));
+    if (!S_ISDIR(mode)) return make_error(ENOTDIR, "{}: object {} is not a directory", name_, dir);
+    accessed = access_due(z);
+    // Cookies: 1 after ".", 2 after "..", then 3 + i after the i-th ZAP entry.
+    if (cookie < 1 && !emit(DirEntry{".", dir, DT_DIR, 1})) return Status::Ok();
+    if (cookie < 2) {
+      auto p = z.sa.u64("ZPL_PARENT");
+      if (!emit(DirEntry{"..", p.ok() ? *p : dir, DT_DIR, 2})) return Status::Ok();
+    }
+    FZ_TRY(auto dir_zap, open_dir(z));
+    uint64_t index = 0;
+    return dir_zap->zap->list([&](const ZapEntry& e) {
+      uint64_t pos = 3 + index++;
+      if (pos <= cookie) return true;
+      if (e.ints.empty()) return true;
+      uint64_t v = e.ints[0];
+      return emit(DirEntry{e.name, v & kDirentObjMask, static_cast<uint32_t>(v >> 60), pos});
+    });
+  }();
+  // A listing is an access of the directory (Linux's readdir touches its atime).
+  if (s.ok() && accessed) note_access(dir);
+  return s;
 }
 
 Result<size_t> ZplFs::read(uint64_t obj, uint64_t offset, std::span<uint8_t> out) {
-  auto held = hold_shared();
-  FZ_TRY(Znode z, znode(obj));
-  auto size = z.sa.u64("ZPL_SIZE");
-  uint64_t fsize = size.ok() ? *size : 0;
-  if (offset >= fsize) return size_t{0};
-  size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), fsize - offset));
-  Status s = os_->read(z.dn, offset, out.subspan(0, n));
-  if (!s.ok()) return std::move(s.error()).context("{}: offset {}", name_, offset);
-  return n;
+  bool accessed = false;
+  Result<size_t> r = [&]() -> Result<size_t> {
+    auto held = hold_shared();
+    FZ_TRY(Znode z, znode(obj));
+    auto size = z.sa.u64("ZPL_SIZE");
+    uint64_t fsize = size.ok() ? *size : 0;
+    accessed = !out.empty() && access_due(z);  // reads at EOF count too, as on Linux
+    if (offset >= fsize) return size_t{0};
+    size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), fsize - offset));
+    Status s = os_->read(z.dn, offset, out.subspan(0, n));
+    if (!s.ok()) return std::move(s.error()).context("{}: offset {}", name_, offset);
+    return n;
+  }();
+  // The shared lock is released first: the update takes the exclusive one, and only
+  // when the atime rule asks for it.
+  if (r.ok() && accessed) note_access(obj);
+  return r;
 }
 
 Result<std::string> ZplFs::readlink(uint64_t obj) {
@@ -269,6 +285,18 @@ Result<std::vector<std::pair<std::string, std::vector<uint8_t>>>> ZplFs::sa_xatt
   return out;
 }
 
+bool ZplFs::access_due(const Znode& z) const {
+  const AtimeMode mode = atime_mode_.load(std::memory_order_relaxed);
+  // Snapshots and read-only imports never store an atime; atime=off skips the clock.
+  if (!changes_allowed() || mode == AtimeMode::kOff) return false;
+  return atime_update_due(mode, ts(z.sa, "ZPL_ATIME"), ts(z.sa, "ZPL_MTIME"), ts(z.sa, "ZPL_CTIME"), now());
+}
+
+Status ZplFs::xattr_allowed(std::string_view name) const {
+  if (xattr_on_.load(std::memory_order_relaxed) || !is_user_xattr(name)) return Status::Ok();
+  return make_error(EOPNOTSUPP, "{}: xattr=off: user attribute '{}' is not supported", name_, name);
+}
+
 Result<std::vector<std::string>> ZplFs::listxattr(uint64_t obj) {
   auto held = hold_shared();
   FZ_TRY(Znode z, znode(obj));
@@ -277,12 +305,16 @@ Result<std::vector<std::string>> ZplFs::listxattr(uint64_t obj) {
   for (const auto& [n, v] : sa) names.push_back(linux_xattr_name(n));
   FZ_TRY(auto dir, xattr_dir_entries(z));
   for (const ZapEntry& e : dir) names.push_back(linux_xattr_name(e.name));
+  // xattr=off hides the user namespace only (as Linux ZFS's listing does).
+  if (!xattr_on_.load(std::memory_order_relaxed))
+    std::erase_if(names, [](const std::string& n) { return is_user_xattr(n); });
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;
 }
 
 Result<std::vector<uint8_t>> ZplFs::getxattr(uint64_t obj, std::string_view name) {
+  FZ_CHECK(xattr_allowed(name));
   auto held = hold_shared();
   FZ_TRY(Znode z, znode(obj));
   std::vector<std::string> candidates{std::string(name)};

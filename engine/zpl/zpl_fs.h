@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,7 @@
 #include "engine/dmu/writable_objset.h"
 #include "engine/zpl/znode.h"
 #include "engine/zap/zap.h"
+#include "engine/zpl/atime_policy.h"
 #include "engine/zpl/filesystem.h"
 #include "engine/zpl/sa.h"
 
@@ -67,6 +69,20 @@ struct ZplWriteConfig {
   uint8_t indblkshift = 14;
 };
 
+// Dataset properties a mounted file system obeys (the pool sets them at open and again
+// whenever `zfs set` / `zfs inherit` changes them, so they act on a live mount):
+//   atime, relatime: whether reads and listings store a new atime (atime_policy.h);
+//     only a read-write file system ever stores one.
+//   xattr=off: user.* extended attributes answer EOPNOTSUPP and are left out of
+//     listxattr, as Linux ZFS's "noxattr"; other namespaces are unaffected.
+//   readonly=on: every change answers EROFS and no atime is stored, though the objset
+//     stays writable underneath (the property may be turned off again on the live mount).
+struct ZplBehaviour {
+  AtimeMode atime = AtimeMode::kRelative;
+  bool xattr = true;
+  bool readonly = false;
+};
+
 class ZplFs final : public Filesystem {
  public:
   // Opens the file system in `os` (an objset of type ZFS) read-only. statfs_source
@@ -84,6 +100,11 @@ class ZplFs final : public Filesystem {
   uint64_t root_object() const override { return master_.root; }
   const ZplMaster& master() const { return master_; }
   const SaRegistry& sa_registry() const { return sa_reg_; }
+  void set_behaviour(const ZplBehaviour& b) {
+    atime_mode_.store(b.atime, std::memory_order_relaxed);
+    xattr_on_.store(b.xattr, std::memory_order_relaxed);
+    readonly_prop_.store(b.readonly, std::memory_order_relaxed);
+  }
 
   Result<Attr> getattr(uint64_t obj) override;
   Result<uint64_t> lookup(uint64_t dir, std::string_view name) override;
@@ -142,14 +163,26 @@ class ZplFs final : public Filesystem {
   Status free_znode(uint64_t obj);
   Result<uint64_t> unlinked_set();
   Status set_size(ZnodeRec& z, uint64_t size);
+  Status grow_single_block(ZnodeRec& z, uint64_t end);
   Result<ZnodeRec> writable_dir(uint64_t dir, std::string_view name);
   Result<uint64_t> sa_layout_for(const ZnodeAttrs& a);
   Timespec now() const;
   void invalidate_dir(uint64_t dir);
+  // Stores the access time of obj in the open txg when the atime rule still says so
+  // (another reader may have been first). Takes the exclusive lock; errors are dropped,
+  // as a read must not fail for its atime.
+  void note_access(uint64_t obj);
+  // EOPNOTSUPP for a user.* attribute while xattr=off.
+  Status xattr_allowed(std::string_view name) const;
 
   WritableObjset* wos_ = nullptr;  // set when read-write
   ZplTxg* txg_ = nullptr;
   ZplWriteConfig wcfg_;
+  std::atomic<AtimeMode> atime_mode_{AtimeMode::kRelative};
+  std::atomic<bool> xattr_on_{true};
+  std::atomic<bool> readonly_prop_{false};
+  // Whether changes may be made now: a read-write objset and readonly=off.
+  bool changes_allowed() const { return wos_ && !readonly_prop_.load(std::memory_order_relaxed); }
   std::set<uint64_t> zero_link_;   // unlinked objects the kernel may still hold
   struct Znode {
     Dnode dn;
@@ -166,6 +199,8 @@ class ZplFs final : public Filesystem {
   Result<std::shared_ptr<const OpenDir>> open_dir(const Znode& z) const;
   Result<Znode> znode(uint64_t obj) const;
   Result<Attr> attr_of(const Znode& z) const;
+  // Whether an access to z should store a new atime now (decided under the shared lock).
+  bool access_due(const Znode& z) const;
   Result<std::vector<ZapEntry>> xattr_dir_entries(const Znode& z) const;
   Result<std::vector<std::pair<std::string, std::vector<uint8_t>>>> sa_xattrs(const Znode& z) const;
 

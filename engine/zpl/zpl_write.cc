@@ -55,7 +55,8 @@ void ZplFs::invalidate_dir(uint64_t dir) {
 }
 
 Result<ZplFs::ZnodeRec> ZplFs::load(uint64_t obj) {
-  if (!wos_) return ro();
+  // Every change starts by loading what it changes: the one place to refuse it.
+  if (!changes_allowed()) return ro();
   FZ_TRY(Znode z, znode(obj));
   ZnodeRec r;
   r.obj = obj;
@@ -234,7 +235,7 @@ void ZplFs::forget(uint64_t obj) {
 }
 
 Status ZplFs::drain_unlinked() {
-  if (!wos_) return Status::Ok();
+  if (!changes_allowed()) return Status::Ok();  // a read-only mount leaves them for later
   auto held = hold();
   FZ_TRY(uint64_t dq, unlinked_set());
   FZ_TRY(auto view, wos_->object(dq));
@@ -463,13 +464,21 @@ Status ZplFs::set_size(ZnodeRec& z, uint64_t size) {
   if (size > kMaxFileSize) return make_error(EFBIG, "{}: size {} too large", name_, size);
   if (size < z.a.size) {
     FZ_CHECK(wos_->free_range(z.obj, size, UINT64_MAX));
+    FZ_TRY(z.dn, wos_->dnode(z.obj));
   } else if (size > z.a.size) {
-    // Growing a one-block file: its block grows to cover the size, up to the recordsize.
-    FZ_TRY(Dnode dn, wos_->dnode(z.obj));
-    if (dn.maxblkid == 0 && dn.data_block_size() < wcfg_.recordsize && size > dn.data_block_size())
-      FZ_CHECK(wos_->set_block_size(z.obj, std::min<uint64_t>(round512(size), wcfg_.recordsize)));
+    FZ_CHECK(grow_single_block(z, size));
   }
   z.a.size = size;
+  return Status::Ok();
+}
+
+// A file of one block smaller than the recordsize grows that block to cover `end`, up to
+// the recordsize: ZFS only changes a file's block size while it has a single block.
+Status ZplFs::grow_single_block(ZnodeRec& z, uint64_t end) {
+  if (z.dn.maxblkid != 0 || end <= z.dn.data_block_size() || z.dn.data_block_size() >= wcfg_.recordsize)
+    return Status::Ok();
+  FZ_CHECK(wos_->set_block_size(z.obj, std::min<uint64_t>(round512(end), wcfg_.recordsize)));
+  FZ_TRY(z.dn, wos_->dnode(z.obj));
   return Status::Ok();
 }
 
@@ -504,6 +513,10 @@ Result<Attr> ZplFs::setattr(uint64_t obj, const SetAttr& sa) {
 }
 
 Result<size_t> ZplFs::write(uint64_t obj, uint64_t offset, std::span<const uint8_t> data) {
+  if (wos_ && offset + data.size() >= offset) {
+    auto shared = hold_shared();
+    wos_->warm_partial_blocks(obj, offset, data.size());
+  }
   auto held = hold();
   FZ_TRY(ZnodeRec z, load(obj));
   if (S_ISDIR(z.a.mode)) return make_error(EISDIR, "{}: write to a directory", name_);
@@ -511,11 +524,7 @@ Result<size_t> ZplFs::write(uint64_t obj, uint64_t offset, std::span<const uint8
   if (end < offset || end > kMaxFileSize) return make_error(EFBIG, "{}: write past the largest file", name_);
   FZ_CHECK(txg_->reserve(data.size()));
   if (end > z.a.size) FZ_CHECK(set_size(z, end));
-  // A file of one block smaller than the recordsize that now spans more blocks gets
-  // recordsize blocks (only possible while it has a single block).
-  FZ_TRY(Dnode dn, wos_->dnode(obj));
-  if (dn.maxblkid == 0 && end > dn.data_block_size() && dn.data_block_size() < wcfg_.recordsize)
-    FZ_CHECK(wos_->set_block_size(obj, std::min<uint64_t>(wcfg_.recordsize, round512(end))));
+  FZ_CHECK(grow_single_block(z, end));
   FZ_CHECK(wos_->write(obj, offset, data));
   z.a.mtime = z.a.ctime = now();
   FZ_CHECK(store(z));
@@ -524,6 +533,7 @@ Result<size_t> ZplFs::write(uint64_t obj, uint64_t offset, std::span<const uint8
 }
 
 Status ZplFs::setxattr(uint64_t obj, std::string_view name, std::span<const uint8_t> value, int flags) {
+  FZ_CHECK(xattr_allowed(name));
   auto held = hold();
   FZ_TRY(ZnodeRec z, load(obj));
   if (name.size() > kMaxName) return make_error(ERANGE, "xattr name too long");
@@ -572,6 +582,7 @@ Status ZplFs::setxattr(uint64_t obj, std::string_view name, std::span<const uint
 }
 
 Status ZplFs::removexattr(uint64_t obj, std::string_view name) {
+  FZ_CHECK(xattr_allowed(name));
   auto held = hold();
   FZ_TRY(ZnodeRec z, load(obj));
   std::string stored(name.substr(0, 5) == "user." ? name.substr(5) : name);
@@ -586,6 +597,20 @@ Status ZplFs::removexattr(uint64_t obj, std::string_view name) {
   FZ_CHECK(store(z));
   txg_->changed();
   return Status::Ok();
+}
+
+void ZplFs::note_access(uint64_t obj) {
+  if (!changes_allowed()) return;
+  auto held = hold();
+  auto z = load(obj);
+  if (!z.ok()) return;
+  const Timespec t = now();
+  if (!atime_update_due(atime_mode_.load(std::memory_order_relaxed), z->a.atime, z->a.mtime, z->a.ctime, t)) return;
+  // Only the atime: an access is no change of the file (ctime stays), and it goes out
+  // with the next txg like any metadata change, never forcing a sync of its own.
+  z->a.atime = t;
+  if (!store(*z).ok()) return;
+  txg_->changed();
 }
 
 Status ZplFs::fsync(uint64_t obj, bool datasync) {
