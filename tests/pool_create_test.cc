@@ -5,8 +5,9 @@
 //      shows the pool, a file written through its mount (so zfs-fuse's own txg syncs
 //      run on our MOS), export;
 //   3. fzfs imports it again and reads that file back byte for byte.
-// A version-28 pool (beyond zfs-fuse) only goes through fzfs (engine unit tests).
-// Labelled "integration"; skips when zfs-fuse is absent.
+// OpenZFS's zdb then checks a fresh pool of every version 1-28 block by block, including
+// the versions beyond zfs-fuse.
+// Labelled "integration"; skips when zfs-fuse (or OpenZFS's zdb) is absent.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <random>
 
 #include "engine/pool/pool.h"
+#include "tests/openzfs_zdb.h"
 #include "tests/pool_fixture.h"
 #include "tests/process.h"
 #include "tests/zfs_fuse.h"
@@ -184,6 +186,28 @@ INSTANTIATE_TEST_SUITE_P(ZfsFuse, PoolCreateZdb,
                                            Layout{"mirror_v15", {"mirror", "", ""}, "15"},
                                            Layout{"stripe_v1", {""}, "1"}),
                          [](const ::testing::TestParamInfo<Layout>& i) { return i.param.name; });
+
+// OpenZFS's own zdb (tests/openzfs_zdb.h) on a fresh pool of every legacy version,
+// including the ones past zfs-fuse (24-28: system attributes, deadlists, ...): every
+// checksum verifies and the space maps hold exactly the blocks it finds.
+class PoolCreateOpenZfs : public ::testing::TestWithParam<int> {};
+
+TEST_P(PoolCreateOpenZfs, FreshPoolPassesOpenZfsZdb) {
+  if (std::string why = OpenZfsZdb::unavailable(); !why.empty()) GTEST_SKIP() << why;
+  PoolWorkspace ws;
+  CreateOptions opts;
+  opts.pool = "pcoz";
+  opts.vdevs = device_words(GetParam() >= 3 ? Layout{"raidz2", {"raidz2", "", "", ""}} : Layout{"mirror", {"mirror", "", ""}},
+                            ws.devices());
+  opts.pool_props["version"] = std::to_string(GetParam());
+  auto created = Pool::create(opts);
+  ASSERT_TRUE(created.ok()) << created.error().message();
+  CommandResult zdb = OpenZfsZdb::check_blocks(ws.devices(), "pcoz", ws.dir());
+  EXPECT_TRUE(zdb.ok()) << zdb.describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, PoolCreateOpenZfs, ::testing::Range(1, 29),
+                         [](const ::testing::TestParamInfo<int>& i) { return "v" + std::to_string(i.param); });
 
 // -O properties and -m land in the root dsl_dir's props ZAP as zfs-fuse reads them.
 TEST(PoolCreateProps, ZfsFuseSeesRootProperties) {
