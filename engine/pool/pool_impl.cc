@@ -391,6 +391,7 @@ ZplBehaviour zpl_behaviour_of(const std::map<std::string, PropValue>& props) {
   b.atime = atime_mode(on("atime", true), on("relatime", true));
   b.xattr = on("xattr", true);
   b.readonly = on("readonly", false);
+  if (auto it = props.find("recordsize"); it != props.end() && it->second.number) b.recordsize = *it->second.number;
   return b;
 }
 

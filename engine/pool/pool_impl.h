@@ -75,8 +75,9 @@ class PoolImpl final : public Pool {
   bool closed_ = false;
 };
 
-// What a file system's properties (atime, relatime, xattr, readonly) ask of its live mount; a
-// property the table does not have (relatime on zfs-fuse pools) takes OpenZFS's default.
+// What a file system's properties (atime, relatime, xattr, readonly, recordsize) ask of
+// its live mount; a property the table does not have (relatime on zfs-fuse pools) takes
+// OpenZFS's default.
 ZplBehaviour zpl_behaviour_of(const std::map<std::string, PropValue>& props);
 
 // The zpool-style state of a vdev tree ("ONLINE", "DEGRADED", ...) and its status tree.

@@ -1,8 +1,9 @@
-// The atime, relatime and xattr properties acting on a live read-write file system:
+// Dataset properties acting on a live read-write file system:
 // reads and listings store atimes by the relatime rule (and not at all with atime=off),
 // the stored atime survives export and import, and xattr=off turns user attributes
-// off (EOPNOTSUPP) and readonly=on refuses every change (EROFS), each change taking effect
-// on the open file system at `zfs set`.
+// off (EOPNOTSUPP), readonly=on refuses every change (EROFS) and recordsize applies to
+// files that are still one block, each change taking effect on the open file system at
+// `zfs set`.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -230,6 +231,28 @@ TEST_P(ZplProps, ReadonlyOnRefusesChangesOnTheLiveFileSystem) {
   auto g = fs_->create(root, "g", S_IFREG | 0644, 0, me);
   ASSERT_TRUE(g.ok()) << g.error().message();
   ASSERT_TRUE(fs_->write(f, 0, bytes("DATA")).ok());
+}
+
+// As in ZFS, a recordsize change applies at once to files that still have one block:
+// they grow up to the new size; files already made of several blocks keep theirs.
+TEST_P(ZplProps, RecordsizeChangeActsOnTheLiveFileSystem) {
+  const std::string kib100(100 * 1024, 'r');
+  const uint64_t big = make_file("big", kib100);  // one 100 KiB block under the default 128K
+  EXPECT_EQ(attr(big).blksize, 100u * 1024);
+  set("recordsize", "16K");
+  const uint64_t small = make_file("small", kib100);
+  EXPECT_EQ(attr(small).blksize, 16u * 1024);
+  EXPECT_EQ(attr(big).blksize, 100u * 1024);
+  set("recordsize", "128K");
+  const uint64_t grown = make_file("grown", "x");
+  ASSERT_TRUE(fs_->write(grown, 0, bytes(kib100)).ok());
+  EXPECT_EQ(attr(grown).blksize, 100u * 1024);
+  ASSERT_TRUE(fs_->write(small, 200 * 1024, bytes("tail")).ok());
+  EXPECT_EQ(attr(small).blksize, 16u * 1024) << "a file of several blocks keeps its block size";
+  std::vector<uint8_t> buf(kib100.size());
+  auto n = fs_->read(small, 0, buf);
+  ASSERT_TRUE(n.ok()) << n.error().message();
+  EXPECT_EQ(std::string(buf.begin(), buf.end()), kib100);
 }
 
 // Version 23: old znodes (zfs-fuse's pools); version 28: system attributes.

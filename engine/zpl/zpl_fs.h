@@ -77,10 +77,13 @@ struct ZplWriteConfig {
 //     listxattr, as Linux ZFS's "noxattr"; other namespaces are unaffected.
 //   readonly=on: every change answers EROFS and no atime is stored, though the objset
 //     stays writable underneath (the property may be turned off again on the live mount).
+//   recordsize: the largest block a file grows to while it has a single block, so a
+//     change applies to files that are still small, as in ZFS (0: keep the current one).
 struct ZplBehaviour {
   AtimeMode atime = AtimeMode::kRelative;
   bool xattr = true;
   bool readonly = false;
+  uint64_t recordsize = 0;
 };
 
 class ZplFs final : public Filesystem {
@@ -104,6 +107,7 @@ class ZplFs final : public Filesystem {
     atime_mode_.store(b.atime, std::memory_order_relaxed);
     xattr_on_.store(b.xattr, std::memory_order_relaxed);
     readonly_prop_.store(b.readonly, std::memory_order_relaxed);
+    if (b.recordsize) recordsize_.store(b.recordsize, std::memory_order_relaxed);
   }
 
   Result<Attr> getattr(uint64_t obj) override;
@@ -181,6 +185,7 @@ class ZplFs final : public Filesystem {
   std::atomic<AtimeMode> atime_mode_{AtimeMode::kRelative};
   std::atomic<bool> xattr_on_{true};
   std::atomic<bool> readonly_prop_{false};
+  std::atomic<uint64_t> recordsize_{128 * 1024};
   // Whether changes may be made now: a read-write objset and readonly=off.
   bool changes_allowed() const { return wos_ && !readonly_prop_.load(std::memory_order_relaxed); }
   std::set<uint64_t> zero_link_;   // unlinked objects the kernel may still hold

@@ -475,9 +475,10 @@ Status ZplFs::set_size(ZnodeRec& z, uint64_t size) {
 // A file of one block smaller than the recordsize grows that block to cover `end`, up to
 // the recordsize: ZFS only changes a file's block size while it has a single block.
 Status ZplFs::grow_single_block(ZnodeRec& z, uint64_t end) {
-  if (z.dn.maxblkid != 0 || end <= z.dn.data_block_size() || z.dn.data_block_size() >= wcfg_.recordsize)
+  const uint64_t recordsize = recordsize_.load(std::memory_order_relaxed);
+  if (z.dn.maxblkid != 0 || end <= z.dn.data_block_size() || z.dn.data_block_size() >= recordsize)
     return Status::Ok();
-  FZ_CHECK(wos_->set_block_size(z.obj, std::min<uint64_t>(round512(end), wcfg_.recordsize)));
+  FZ_CHECK(wos_->set_block_size(z.obj, std::min<uint64_t>(round512(end), recordsize)));
   FZ_TRY(z.dn, wos_->dnode(z.obj));
   return Status::Ok();
 }
@@ -624,6 +625,7 @@ Result<std::shared_ptr<ZplFs>> ZplFs::open_rw(WritableObjset* os, std::string na
   fs->wos_ = os;
   fs->txg_ = txg;
   fs->wcfg_ = cfg;
+  fs->recordsize_.store(cfg.recordsize, std::memory_order_relaxed);
   return fs;
 }
 
