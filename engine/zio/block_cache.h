@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/zio/blkptr.h"
+
 namespace fzfs {
 
 using BlockData = std::shared_ptr<const std::vector<uint8_t>>;
@@ -22,6 +24,8 @@ class BlockCache {
     uint64_t vdev_offset;  // DVA[0] vdev (top 16 bits) and offset
     uint64_t birth;
     bool operator==(const Key&) const = default;
+    // A block is cached under its first DVA and birth txg, which name its bytes.
+    static Key of(const Blkptr& bp) { return Key{(bp.dva[0].vdev() << 48) ^ bp.dva[0].offset(), bp.birth}; }
   };
 
   struct KeyHash {

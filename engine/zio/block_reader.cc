@@ -48,7 +48,7 @@ Result<BlockData> BlockReader::read(const Blkptr& bp) {
   if (bp.is_hole()) return BlockData(std::make_shared<std::vector<uint8_t>>(lsize, 0));
   if (bp.encrypted()) return make_error(ENOTSUP, "blkptr {}: encrypted blocks are not supported", bp.to_string());
 
-  BlockCache::Key key{(bp.dva[0].vdev() << 48) ^ bp.dva[0].offset(), bp.birth};
+  const BlockCache::Key key = BlockCache::Key::of(bp);
   if (BlockData hit = cache_.get(key)) return hit;
   wait_for_prefetch(key);
   if (BlockData hit = cache_.get(key)) return hit;
@@ -66,7 +66,7 @@ void BlockReader::wait_for_prefetch(const BlockCache::Key& key) {
 void BlockReader::prefetch(const Blkptr& bp) {
   constexpr size_t kMaxInFlight = 64;
   if (bp.embedded() || bp.is_hole() || bp.encrypted() || bp.lsize() > kMaxBlockSize) return;
-  BlockCache::Key key{(bp.dva[0].vdev() << 48) ^ bp.dva[0].offset(), bp.birth};
+  const BlockCache::Key key = BlockCache::Key::of(bp);
   auto f = std::make_shared<InFlight>();
   {
     std::lock_guard<std::mutex> g(inflight_mu_);

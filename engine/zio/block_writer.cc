@@ -184,7 +184,7 @@ Status BlockWriter::write_gang(Prepared& prep, int copies, uint64_t txg, int dep
 void BlockWriter::remember(const Blkptr& bp, std::span<const uint8_t> logical, bool cache) {
   // A block rewritten in place keeps its cache key (DVA and birth): refresh the entry,
   // or drop it when the block is not to be cached, so no stale bytes stay behind.
-  const BlockCache::Key key{(bp.dva[0].vdev() << 48) ^ bp.dva[0].offset(), bp.birth};
+  const BlockCache::Key key = BlockCache::Key::of(bp);
   if (cache) cache_->put(key, std::make_shared<const std::vector<uint8_t>>(logical.begin(), logical.end()));
   else cache_->erase(key);
 }
