@@ -26,8 +26,8 @@ class ObjectStore {
   virtual Status read(const Dnode& dn, uint64_t offset, std::span<uint8_t> out) const = 0;
   // The object's blocks, for ZAP and friends.
   virtual Result<std::unique_ptr<ObjectData>> object_data(uint64_t obj) const = 0;
-  // A block reached outside the object's tree (an SA spill block).
-  virtual Result<BlockData> read_bp(const Blkptr& bp) const = 0;
+  // The object's SA spill block, outside its block tree (ENOENT when it has none).
+  virtual Result<BlockData> read_spill(const Dnode& dn) const = 0;
 };
 
 }  // namespace fzfs

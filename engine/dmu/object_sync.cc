@@ -242,6 +242,43 @@ Status sync_object_tree(Dnode& dn, const std::map<uint64_t, DirtyBlock>& dirty, 
   return s;
 }
 
+Status sync_spill(Dnode& dn, const std::optional<std::vector<uint8_t>>& data, const SyncContext& ctx) {
+  const Blkptr old = dn.spill.value_or(Blkptr{});
+  Blkptr bp;
+  bool reused = false;
+  if (data) {
+    // The policy of SA metadata (ZFS writes spill blocks as metadata whatever the
+    // object's type): a stand-in dnode of type SA asks for it.
+    Dnode as_sa;
+    as_sa.type = kOtSa;
+    WritePolicy p = ctx.policy(as_sa, 0);
+    p.type = kOtSa;
+    p.level = 0;
+    p.fill = 1;
+    auto written = ctx.writer->write(*data, p, ctx.txg, old, &reused);
+    if (!written.ok()) return std::move(written).error().context("object {}: spill block", dn.object);
+    bp = *written;
+  }
+  if (!reused) {
+    if (!old.is_hole()) {
+      dn.used -= std::min(dn.used, ctx.dsize(old));
+      ctx.kill(old);
+    }
+    if (!bp.is_hole()) {
+      dn.used += ctx.dsize(bp);
+      ctx.born(bp);
+    }
+  }
+  if (bp.is_hole()) {
+    dn.spill.reset();
+    dn.flags &= static_cast<uint8_t>(~kDnodeFlagSpillBlkptr);
+  } else {
+    dn.spill = bp;
+    dn.flags |= kDnodeFlagSpillBlkptr;
+  }
+  return Status::Ok();
+}
+
 Status kill_object_tree(const Dnode& dn, const SyncContext& ctx) {
   for (const Blkptr& bp : dn.blkptr) FZ_CHECK(kill_subtree(bp, 0, ctx));
   if (dn.spill) FZ_CHECK(kill_subtree(*dn.spill, 0, ctx));

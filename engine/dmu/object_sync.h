@@ -52,6 +52,11 @@ struct DirtyBlock {
 // dirty level-0 blocks.
 Status sync_object_tree(Dnode& dn, const std::map<uint64_t, DirtyBlock>& dirty, const SyncContext& ctx);
 
+// Writes `data` as the object's new SA spill block (DMU_OT_SA, written as metadata), or
+// with nullopt removes it; the block it replaces goes to ctx.kill. Sets dn.spill, the
+// SPILL_BLKPTR flag and dn.used.
+Status sync_spill(Dnode& dn, const std::optional<std::vector<uint8_t>>& data, const SyncContext& ctx);
+
 // Hands every block of the tree (indirect and level 0) to ctx.kill: the object is gone.
 Status kill_object_tree(const Dnode& dn, const SyncContext& ctx);
 

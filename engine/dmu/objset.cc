@@ -149,6 +149,11 @@ std::unique_ptr<ObjectData> Objset::object_data(const Dnode& dn) const {
   return std::make_unique<DnodeObjectData>(this, dn);
 }
 
+Result<BlockData> Objset::read_spill(const Dnode& dn) const {
+  if (!(dn.flags & kDnodeFlagSpillBlkptr) || !dn.spill) return make_error(ENOENT, "object {} has no spill block", dn.object);
+  return reader_->read(*dn.spill);
+}
+
 Result<std::unique_ptr<ObjectData>> Objset::object_data(uint64_t obj) const {
   FZ_TRY(Dnode dn, dnode(obj));
   return object_data(dn);

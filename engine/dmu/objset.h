@@ -43,7 +43,7 @@ class Objset final : public ObjectStore {
   // The object's data (blocks 0..maxblkid) as an ObjectData, for ZAP and friends.
   std::unique_ptr<ObjectData> object_data(const Dnode& dn) const;
   Result<std::unique_ptr<ObjectData>> object_data(uint64_t obj) const override;
-  Result<BlockData> read_bp(const Blkptr& bp) const override { return reader_->read(bp); }
+  Result<BlockData> read_spill(const Dnode& dn) const override;
 
   // Highest object number the meta-dnode can describe.
   uint64_t max_object() const;

@@ -164,6 +164,8 @@ Status WritableObjset::free_object(uint64_t obj) {
   for (auto& [blkid, blk] : st->blocks)
     if (blk.data) dirty_bytes_ -= std::min(dirty_bytes_, blk.data->size());
   st->blocks.clear();
+  if (st->spill && *st->spill) dirty_bytes_ -= std::min(dirty_bytes_, (*st->spill)->size());
+  st->spill.reset();  // the synced spill block (dn.spill) dies with the object
   st->freed = true;  // its number is not reused in this txg (slot_free says no)
   return Status::Ok();
 }
@@ -178,6 +180,41 @@ Status WritableObjset::set_bonus(uint64_t obj, std::span<const uint8_t> bonus, u
   st->dn.bonuslen = static_cast<uint16_t>(bonus.size());
   st->dn.bonustype = bonus_type;
   return Status::Ok();
+}
+
+Status WritableObjset::set_spill(uint64_t obj, std::span<const uint8_t> data) {
+  constexpr uint64_t kMaxSpill = 128 * 1024;  // SPA_OLD_MAXBLOCKSIZE: what every reader takes
+  if (data.empty() || data.size() % 512 || data.size() > kMaxSpill)
+    return make_error(EINVAL, "object {}: spill block of {} bytes (512-byte multiple up to {} wanted)", obj,
+                      data.size(), kMaxSpill);
+  FZ_TRY(ObjectState * st, state(obj));
+  // The spill blkptr takes the last 128 bytes of the dnode: the bonus must end before.
+  const uint64_t room = st->dn.slot_count() * kDnodeSize - 64 - uint64_t(st->dn.nblkptr) * kBlkptrSize;
+  if (!(st->dn.flags & kDnodeFlagSpillBlkptr) && st->dn.bonuslen + kBlkptrSize > room)
+    return make_error(EOVERFLOW, "object {}: no room for a spill blkptr after its {}-byte bonus", obj, st->dn.bonuslen);
+  if (st->spill && *st->spill) dirty_bytes_ -= std::min(dirty_bytes_, (*st->spill)->size());
+  st->spill = std::vector<uint8_t>(data.begin(), data.end());
+  dirty_bytes_ += data.size();
+  st->dn.flags |= kDnodeFlagSpillBlkptr;
+  return Status::Ok();
+}
+
+Status WritableObjset::remove_spill(uint64_t obj) {
+  FZ_TRY(ObjectState * st, state(obj));
+  if (!(st->dn.flags & kDnodeFlagSpillBlkptr)) return Status::Ok();
+  if (st->spill && *st->spill) dirty_bytes_ -= std::min(dirty_bytes_, (*st->spill)->size());
+  st->spill = std::optional<std::vector<uint8_t>>();
+  st->dn.flags &= static_cast<uint8_t>(~kDnodeFlagSpillBlkptr);
+  return Status::Ok();
+}
+
+Result<BlockData> WritableObjset::read_spill(const Dnode& dn) const {
+  if (auto it = objects_.find(dn.object); it != objects_.end() && it->second.spill) {
+    if (!*it->second.spill) return make_error(ENOENT, "object {} has no spill block", dn.object);
+    return std::make_shared<const std::vector<uint8_t>>(**it->second.spill);
+  }
+  if (!(dn.flags & kDnodeFlagSpillBlkptr) || !dn.spill) return make_error(ENOENT, "object {} has no spill block", dn.object);
+  return reader_->read(*dn.spill);
 }
 
 Status WritableObjset::set_bonus(uint64_t obj, std::span<const uint8_t> bonus) {
@@ -444,6 +481,7 @@ Result<Blkptr> WritableObjset::sync(const SyncContext& ctx) {
     }
     FZ_CHECK(sync_object_tree(st.dn, st.blocks, ctx));
     st.blocks.clear();
+    if (st.spill) FZ_CHECK(sync_spill(st.dn, *st.spill, ctx));
   }
   FZ_CHECK(sync_dnode_blocks(ctx));
   FZ_TRY(Blkptr root, write_objset_phys(ctx));

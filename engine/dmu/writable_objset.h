@@ -65,6 +65,12 @@ class WritableObjset final : public ObjectStore {
   // Replaces the bonus (host byte order; its length may change up to the room left).
   Status set_bonus(uint64_t obj, std::span<const uint8_t> bonus, uint8_t bonus_type);
   Status set_bonus(uint64_t obj, std::span<const uint8_t> bonus);
+  // Gives the object an SA spill block of these bytes (a multiple of 512, at most
+  // 128 KiB), written at sync; the bonus room shrinks by the spill blkptr at once.
+  Status set_spill(uint64_t obj, std::span<const uint8_t> data);
+  // Drops the object's spill block (freed at sync); no-op when it has none.
+  Status remove_spill(uint64_t obj);
+  Result<BlockData> read_spill(const Dnode& dn) const override;
   // Changes the data block size: only while the object has at most one block.
   Status set_block_size(uint64_t obj, uint64_t bytes);
 
@@ -73,7 +79,6 @@ class WritableObjset final : public ObjectStore {
     return read(dn.object, offset, out);
   }
   Result<std::unique_ptr<ObjectData>> object_data(uint64_t obj) const override;
-  Result<BlockData> read_bp(const Blkptr& bp) const override { return reader_->read(bp); }
   Status write(uint64_t obj, uint64_t offset, std::span<const uint8_t> data);
   // Reads into the block cache the on-disk blocks a write of [offset, offset+length)
   // only partly covers, which write() must merge with. Changes nothing, so it may run
@@ -101,6 +106,9 @@ class WritableObjset final : public ObjectStore {
     Dnode dn;                               // current view; blkptrs = synced tree roots
     std::map<uint64_t, DirtyBlock> blocks;  // changed level-0 blocks
     bool freed = false;                     // freed in the open txg (slot free at sync)
+    // A changed spill block: its new bytes, or nullopt to remove it. dn.spill keeps the
+    // synced one until sync replaces it (dn.flags already tell what the txg sees).
+    std::optional<std::optional<std::vector<uint8_t>>> spill;
     std::optional<Dnode> synced;            // the on-disk dnode it replaces (its tree dies)
   };
 

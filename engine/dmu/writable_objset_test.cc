@@ -123,6 +123,7 @@ struct Pool {
 void collect(BlockReader* reader, const Blkptr& bp, RangeSet* out);
 void collect_dnode(BlockReader* reader, const Dnode& dn, RangeSet* out) {
   for (const Blkptr& bp : dn.blkptr) collect(reader, bp, out);
+  if (dn.spill) collect(reader, *dn.spill, out);
 }
 void collect(BlockReader* reader, const Blkptr& bp, RangeSet* out) {
   if (bp.is_hole()) return;
@@ -305,6 +306,68 @@ TEST(WritableObjset, BlockSizeChangeAndBonus) {
   auto head = pattern(300, 3);
   EXPECT_TRUE(std::equal(head.begin(), head.end(), back.begin()));
   EXPECT_TRUE(std::equal(tail.begin(), tail.end(), back.begin() + 300));
+}
+
+TEST(WritableObjset, SpillBlockWrittenReplacedRemovedAndFreed) {
+  Pool pool;
+  auto os = WritableObjset::create(pool.reader.get(), ObjsetType::kZfs, 1024, 14);
+  auto obj = os->allocate({kOtPlainFileContents, 512, kOtSa, 320, 14});
+  ASSERT_TRUE(obj.ok());
+  EXPECT_EQ(os->set_spill(*obj, pattern(100, 1)).error().code(), EINVAL) << "not a 512-byte multiple";
+  EXPECT_EQ(os->set_spill(*obj, pattern(512, 1)).error().code(), EOVERFLOW) << "a 320-byte bonus leaves no room";
+  ASSERT_TRUE(os->set_bonus(*obj, std::vector<uint8_t>(192, 0x11)).ok());
+  auto first = pattern(512, 2);
+  ASSERT_TRUE(os->set_spill(*obj, first).ok());
+  EXPECT_EQ(os->set_bonus(*obj, std::vector<uint8_t>(193, 0)).error().code(), EOVERFLOW)
+      << "the spill blkptr takes the bonus area's last 128 bytes";
+  auto pending = os->read_spill(*os->dnode(*obj));
+  ASSERT_TRUE(pending.ok()) << pending.error().message();
+  EXPECT_EQ(**pending, first) << "the open txg sees its own spill block";
+
+  auto check = [&](const Blkptr& root, const std::optional<std::vector<uint8_t>>& want) {
+    expect_no_leaks(pool, root);
+    auto ro = Objset::open(pool.reader.get(), root);
+    ASSERT_TRUE(ro.ok());
+    auto dn = (*ro)->dnode(*obj);
+    ASSERT_TRUE(dn.ok());
+    EXPECT_EQ(bool(dn->flags & kDnodeFlagSpillBlkptr), want.has_value());
+    EXPECT_EQ(dn->spill.has_value(), want.has_value());
+    auto got = (*ro)->read_spill(*dn);
+    if (!want) {
+      EXPECT_EQ(got.error().code(), ENOENT);
+      EXPECT_EQ(dn->used, 0u) << "no blocks left";
+      return;
+    }
+    ASSERT_TRUE(got.ok()) << got.error().message();
+    EXPECT_EQ(**got, *want);
+    EXPECT_EQ(dn->spill->type(), kOtSa);
+    EXPECT_EQ(dn->spill->lsize(), want->size());
+    EXPECT_EQ(dn->used, pool.ctx().dsize(*dn->spill)) << "the spill block counts in the dnode's used bytes";
+  };
+  auto root = pool.sync(*os);
+  ASSERT_TRUE(root.ok()) << root.error().message();
+  check(*root, first);
+
+  auto bigger = pattern(1536, 3);  // replaced: the old block is freed
+  ASSERT_TRUE(os->set_spill(*obj, bigger).ok());
+  root = pool.sync(*os);
+  ASSERT_TRUE(root.ok()) << root.error().message();
+  check(*root, bigger);
+
+  ASSERT_TRUE(os->remove_spill(*obj).ok());
+  ASSERT_TRUE(os->set_bonus(*obj, std::vector<uint8_t>(320, 0x22)).ok()) << "the whole bonus area again";
+  root = pool.sync(*os);
+  ASSERT_TRUE(root.ok()) << root.error().message();
+  check(*root, std::nullopt);
+
+  ASSERT_TRUE(os->set_bonus(*obj, std::vector<uint8_t>(192, 0x33)).ok());
+  ASSERT_TRUE(os->set_spill(*obj, first).ok());
+  root = pool.sync(*os);
+  ASSERT_TRUE(root.ok());
+  ASSERT_TRUE(os->free_object(*obj).ok());  // the spill block goes with the object
+  root = pool.sync(*os);
+  ASSERT_TRUE(root.ok());
+  expect_no_leaks(pool, *root);
 }
 
 }  // namespace

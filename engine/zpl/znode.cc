@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "engine/util/byteorder.h"
+#include "engine/zio/blkptr.h"
 
 namespace fzfs {
 namespace {
@@ -144,6 +145,22 @@ std::vector<uint8_t> encode_legacy_znode(const ZnodeAttrs& z) {
   return b;
 }
 
+namespace {
+
+// The bytes attribute `def` takes in z's SA buffer (fixed sizes cut or zero-padded).
+std::vector<uint8_t> sa_value(const ZnodeAttrs& z, const SaAttrDef& def) {
+  std::vector<uint8_t> v;
+  if (auto known = attr_bytes(z, def.name)) {
+    v = std::move(*known);
+  } else if (auto it = z.other.find(def.name); it != z.other.end()) {
+    v = it->second;
+  }
+  if (def.length != 0) v.resize(def.length, 0);
+  return v;
+}
+
+}  // namespace
+
 Result<std::vector<uint8_t>> encode_sa_znode(const ZnodeAttrs& z, const SaRegistry& reg, uint64_t layout,
                                              size_t max_bytes) {
   const std::vector<uint16_t>* attrs = reg.layout(layout);
@@ -153,18 +170,12 @@ Result<std::vector<uint8_t>> encode_sa_znode(const ZnodeAttrs& z, const SaRegist
   for (uint16_t num : *attrs) {
     const SaAttrDef* def = reg.attr(num);
     if (!def) return make_error(EIO, "SA layout {} names unregistered attribute {}", layout, num);
-    std::vector<uint8_t> v;
-    if (auto known = attr_bytes(z, def->name)) {
-      v = std::move(*known);
-    } else if (auto it = z.other.find(def->name); it != z.other.end()) {
-      v = it->second;
+    values.push_back(sa_value(z, *def));
+    if (def->length == 0) {
+      if (values.back().size() > UINT16_MAX)
+        return make_error(EFBIG, "SA attribute {} of {} bytes is too long", def->name, values.back().size());
+      var_lens.push_back(static_cast<uint16_t>(values.back().size()));
     }
-    if (def->length != 0) {
-      v.resize(def->length, 0);
-    } else {
-      var_lens.push_back(static_cast<uint16_t>(v.size()));
-    }
-    values.push_back(std::move(v));
   }
   const uint64_t hdr = roundup8(6 + 2 * var_lens.size());
   std::vector<uint8_t> out(hdr, 0);
@@ -176,8 +187,51 @@ Result<std::vector<uint8_t>> encode_sa_znode(const ZnodeAttrs& z, const SaRegist
     out.resize(roundup8(out.size()), 0);
   }
   if (out.size() > max_bytes)
-    return make_error(EOVERFLOW, "system attributes of {} bytes exceed the {}-byte bonus", out.size(), max_bytes);
+    return make_error(EOVERFLOW, "system attributes of {} bytes exceed the {}-byte buffer", out.size(), max_bytes);
   return out;
+}
+
+Result<SaSplit> split_sa_znode(const ZnodeAttrs& z, const SaRegistry& reg, const std::vector<uint16_t>& attrs,
+                               size_t bonus_room) {
+  struct Sized {
+    uint64_t len;
+    bool var;
+  };
+  std::vector<Sized> sizes;
+  for (uint16_t num : attrs) {
+    const SaAttrDef* def = reg.attr(num);
+    if (!def) return make_error(EIO, "SA attribute {} is not registered", num);
+    const uint64_t len = def->length != 0 ? def->length : sa_value(z, *def).size();
+    if (def->length == 0 && len > UINT16_MAX)
+      return make_error(EFBIG, "SA attribute {} of {} bytes is too long", def->name, len);
+    sizes.push_back({len, def->length == 0});
+  }
+  // Bytes an SA buffer of attributes [first, last) needs: the header (magic, layout,
+  // one u16 length per variable-size attribute, 8-aligned), then the values, each
+  // starting 8-aligned (the last one's tail padding not counted, as ZFS counts).
+  auto buffer_bytes = [&](size_t first, size_t last) {
+    uint64_t nvar = 0, body = 0;
+    for (size_t i = first; i < last; i++) {
+      body = roundup8(body) + sizes[i].len;
+      nvar += sizes[i].var;
+    }
+    return roundup8(6 + 2 * nvar) + body;
+  };
+  SaSplit split;
+  if (buffer_bytes(0, attrs.size()) <= bonus_room) {
+    split.bonus = attrs;
+    return split;
+  }
+  if (bonus_room < kBlkptrSize) return make_error(EOVERFLOW, "no room for a spill blkptr in a {}-byte bonus", bonus_room);
+  size_t keep = 0;
+  while (keep < attrs.size() && buffer_bytes(0, keep + 1) <= bonus_room - kBlkptrSize) keep++;
+  if (keep == 0) return make_error(EOVERFLOW, "SA attribute {} does not fit in the bonus", attrs[0]);
+  const uint64_t spill = buffer_bytes(keep, attrs.size());
+  if (spill > kMaxSpillBytes)
+    return make_error(EFBIG, "system attributes need a spill block of {} bytes (at most {})", spill, kMaxSpillBytes);
+  split.bonus.assign(attrs.begin(), attrs.begin() + static_cast<ptrdiff_t>(keep));
+  split.spill.assign(attrs.begin() + static_cast<ptrdiff_t>(keep), attrs.end());
+  return split;
 }
 
 }  // namespace fzfs

@@ -61,10 +61,21 @@ std::vector<uint8_t> trivial_aces(uint64_t mode);
 // The old-layout bonus: 264 bytes, plus the symlink target when it fits inline.
 std::vector<uint8_t> encode_legacy_znode(const ZnodeAttrs& z);
 
-// The SA bonus for `z` using layout `layout` of `reg` (attribute order and sizes). The
-// caller picks a layout that holds the attributes it needs. EOVERFLOW if it exceeds
-// `max_bytes` (the bonus room; ZFS would use a spill block).
+// An SA buffer for `z` using layout `layout` of `reg` (attribute order and sizes): the
+// bonus, or a spill block's contents. EOVERFLOW if it exceeds `max_bytes`.
 Result<std::vector<uint8_t>> encode_sa_znode(const ZnodeAttrs& z, const SaRegistry& reg, uint64_t layout,
                                              size_t max_bytes);
+
+// Where the attributes of an SA znode go. When all of `attrs` (in order) fit in the
+// bonus they all stay there. Otherwise ZFS's rule: the bonus keeps the longest prefix
+// that fits in the room left beside the spill blkptr (bonus_room - 128 bytes), and the
+// rest continue, in order, in a spill block of their own layout.
+struct SaSplit {
+  std::vector<uint16_t> bonus;
+  std::vector<uint16_t> spill;  // empty: no spill block
+};
+inline constexpr size_t kMaxSpillBytes = 128 * 1024;  // SPA_OLD_MAXBLOCKSIZE
+Result<SaSplit> split_sa_znode(const ZnodeAttrs& z, const SaRegistry& reg, const std::vector<uint16_t>& attrs,
+                               size_t bonus_room);
 
 }  // namespace fzfs

@@ -55,16 +55,17 @@ TEST(Znode, TrivialAclMatchesWhatZfsFuseWrote) {
   }
 }
 
+ZapEntry reg_entry(std::string name, uint64_t num, uint64_t len, uint64_t bswap) {
+  ZapEntry e;
+  e.name = std::move(name);
+  e.ints = {num | (bswap << 16) | (len << 24)};
+  return e;
+}
+
 TEST(Znode, SaLayoutTwoRoundTrips) {
   // A registry as a ZPL 5 pool has it: the fixed attributes keep their legacy numbers,
   // DACL_COUNT (16) and DACL_ACES (19, variable length) are registered, and layout 2
   // is the order ZFS gives new files.
-  auto reg_entry = [](std::string name, uint64_t num, uint64_t len, uint64_t bswap) {
-    ZapEntry e;
-    e.name = std::move(name);
-    e.ints = {num | (bswap << 16) | (len << 24)};
-    return e;
-  };
   ZapEntry layout2;
   layout2.name = "2";
   layout2.int_size = 2;
@@ -99,6 +100,53 @@ TEST(Znode, SymlinkInlineOnlyWhenShort) {
   EXPECT_EQ(encode_legacy_znode(z).size(), kLegacyZnodeBytes + kLegacyInlineSymlinkMax);
   z.symlink += "b";
   EXPECT_EQ(encode_legacy_znode(z).size(), kLegacyZnodeBytes);
+}
+
+TEST(Znode, SaSplitSpillsWhatTheBonusCannotHold) {
+  // Layout 2 plus SYMLINK (17): the order of a symlink's attributes.
+  auto reg = SaRegistry::from_entries({reg_entry("ZPL_DACL_COUNT", 16, 8, 0), reg_entry("ZPL_SYMLINK", 17, 0, 3),
+                                       reg_entry("ZPL_DACL_ACES", 19, 0, 4), reg_entry("ZPL_DXATTR", 20, 0, 3)},
+                                      {});
+  ASSERT_TRUE(reg.ok()) << reg.error().message();
+  const std::vector<uint16_t> file = {5, 6, 4, 12, 13, 7, 11, 0, 1, 2, 3, 8, 16, 19};
+  std::vector<uint16_t> link = file;
+  link.push_back(17);
+  ZnodeAttrs z;
+  z.mode = 0120777;
+  z.aces = trivial_aces(0777);
+  z.ace_count = 6;
+
+  // 184 bytes of fixed attributes and ACEs, a 16-byte header with two variable-size
+  // attributes: a 120-byte target is the longest that fits the 320-byte bonus.
+  z.symlink.assign(120, 'x');
+  auto fits = split_sa_znode(z, *reg, link, 320);
+  ASSERT_TRUE(fits.ok()) << fits.error().message();
+  EXPECT_EQ(fits->bonus, link);
+  EXPECT_TRUE(fits->spill.empty());
+
+  for (size_t len : {121, 307, 4095}) {
+    z.symlink.assign(len, 'y');
+    auto split = split_sa_znode(z, *reg, link, 320);
+    ASSERT_TRUE(split.ok()) << split.error().message();
+    EXPECT_EQ(split->bonus, file) << "the bonus keeps what fits beside the spill blkptr";
+    EXPECT_EQ(split->spill, std::vector<uint16_t>{17}) << len;
+    // Both halves encode within their room and parse back to the whole znode.
+    reg->add_layout(2, split->bonus);
+    reg->add_layout(3, split->spill);
+    auto bonus = encode_sa_znode(z, *reg, 2, 320 - 128);
+    auto spill = encode_sa_znode(z, *reg, 3, kMaxSpillBytes);
+    ASSERT_TRUE(bonus.ok() && spill.ok());
+    EXPECT_EQ(load<uint16_t>(bonus->data() + 4) >> 10, 1) << "one variable-size attribute left in the bonus";
+    auto b = parse_sa(*bonus, *reg);
+    auto s = parse_sa(*spill, *reg);
+    ASSERT_TRUE(b.ok() && s.ok());
+    EXPECT_EQ(ZnodeAttrs::from_sa(*b).aces, z.aces);
+    EXPECT_EQ(ZnodeAttrs::from_sa(*s).symlink, z.symlink);
+  }
+
+  z.other["ZPL_DXATTR"] = std::vector<uint8_t>(kMaxSpillBytes, 1);
+  link.push_back(20);
+  EXPECT_EQ(split_sa_znode(z, *reg, link, 320).error().code(), EFBIG) << "an attribute longer than its u16 length field";
 }
 
 }  // namespace

@@ -128,9 +128,9 @@ Result<ZplFs::Znode> ZplFs::znode(uint64_t obj) const {
   } else if (z.dn.bonustype == kOtSa) {
     auto sa = parse_sa(z.dn.bonus, sa_reg_);
     if (!sa.ok()) return std::move(sa).error().context("{}: object {}: SA bonus", name_, obj);
-    if (z.dn.spill) {
+    if (z.dn.flags & kDnodeFlagSpillBlkptr) {
       // Attributes that did not fit in the bonus continue in the spill block.
-      auto blk = os_->read_bp(*z.dn.spill);
+      auto blk = os_->read_spill(z.dn);
       if (!blk.ok()) return std::move(blk).error().context("{}: object {}: spill block", name_, obj);
       auto more = parse_sa(**blk, sa_reg_);
       if (!more.ok()) return std::move(more).error().context("{}: object {}: spill block", name_, obj);

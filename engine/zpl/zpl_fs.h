@@ -144,7 +144,6 @@ class ZplFs final : public Filesystem {
     Dnode dn;
     ZnodeAttrs a;
     bool legacy = true;
-    uint64_t layout = 0;  // SA layout the bonus used
   };
   // Changes hold the pool's lock exclusively; reads share it (with each other, not with
   // a change or a txg sync).
@@ -169,7 +168,10 @@ class ZplFs final : public Filesystem {
   Status set_size(ZnodeRec& z, uint64_t size);
   Status grow_single_block(ZnodeRec& z, uint64_t end);
   Result<ZnodeRec> writable_dir(uint64_t dir, std::string_view name);
-  Result<uint64_t> sa_layout_for(const ZnodeAttrs& a);
+  // The SA attributes a znode stores, in order, and the layout number of such a list
+  // (registered in the dataset's LAYOUTS ZAP when new).
+  Result<std::vector<uint16_t>> sa_attrs_for(const ZnodeAttrs& a) const;
+  Result<uint64_t> sa_layout_number(const std::vector<uint16_t>& attrs);
   Timespec now() const;
   void invalidate_dir(uint64_t dir);
   // Stores the access time of obj in the open txg when the atime rule still says so

@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -63,14 +64,13 @@ Result<ZplFs::ZnodeRec> ZplFs::load(uint64_t obj) {
   r.dn = z.dn;
   r.a = ZnodeAttrs::from_sa(z.sa);
   r.legacy = z.legacy;
-  if (!z.legacy && z.dn.bonus.size() >= 6) r.layout = fzfs::load<uint16_t>(z.dn.bonus.data() + 4) & 0x3FF;
   if (z.legacy && S_ISLNK(r.a.mode) && r.a.size <= kLegacyInlineSymlinkMax &&
       kLegacyZnodeBytes + r.a.size <= z.dn.bonus.size())
     r.a.symlink.assign(reinterpret_cast<const char*>(z.dn.bonus.data() + kLegacyZnodeBytes), r.a.size);
   return r;
 }
 
-Result<uint64_t> ZplFs::sa_layout_for(const ZnodeAttrs& a) {
+Result<std::vector<uint16_t>> ZplFs::sa_attrs_for(const ZnodeAttrs& a) const {
   // ZFS's attribute order for new znodes; devices add RDEV, symlinks SYMLINK.
   std::vector<std::string> names = {"ZPL_MODE", "ZPL_SIZE", "ZPL_GEN", "ZPL_UID", "ZPL_GID", "ZPL_PARENT",
                                     "ZPL_FLAGS", "ZPL_ATIME", "ZPL_MTIME", "ZPL_CTIME", "ZPL_CRTIME", "ZPL_LINKS"};
@@ -79,40 +79,64 @@ Result<uint64_t> ZplFs::sa_layout_for(const ZnodeAttrs& a) {
   names.push_back("ZPL_DACL_ACES");
   if (S_ISLNK(a.mode)) names.push_back("ZPL_SYMLINK");
   if (a.xattr) names.push_back("ZPL_XATTR");
-  std::vector<uint16_t> want;
+  std::vector<uint16_t> attrs;
   for (const auto& n : names) {
     const SaAttrDef* def = sa_reg_.find(n);
     if (!def) return make_error(EIO, "{}: SA attribute {} is not registered", name_, n);
-    want.push_back(def->num);
+    attrs.push_back(def->num);
   }
+  // Attributes another writer stored that the ZPL here does not model (xattrs kept as
+  // SA, project ids...) stay with the znode.
+  for (const auto& [n, bytes] : a.other) {
+    const SaAttrDef* def = sa_reg_.find(n);
+    if (def && std::find(attrs.begin(), attrs.end(), def->num) == attrs.end()) attrs.push_back(def->num);
+  }
+  return attrs;
+}
+
+Result<uint64_t> ZplFs::sa_layout_number(const std::vector<uint16_t>& attrs) {
   for (uint64_t num = 2; num < 1024; num++) {
     const std::vector<uint16_t>* l = sa_reg_.layout(num);
-    if (!l) continue;
-    if (*l == want) return num;
+    if (l && *l == attrs) return num;
   }
   // Register a new layout, as ZFS does when it meets a new attribute combination.
   uint64_t num = 2;
   while (sa_reg_.layout(num)) num++;
+  if (num >= 1024) return make_error(ENOSPC, "{}: all 1024 SA layout numbers are taken", name_);
   FZ_TRY(auto od, os_->object_data(master_.sa_attrs));
   FZ_TRY(ZapReader sa_master, ZapReader::open(*od));
   FZ_TRY(uint64_t layouts_obj, sa_master.lookup_u64("LAYOUTS"));
   FZ_TRY(auto lview, wos_->object(layouts_obj));
   FZ_TRY(ZapWriter lz, ZapWriter::open(*lview));
-  FZ_CHECK(lz.add(ZapKey::of_name(std::to_string(num)), ZapValue::array(2, std::vector<uint64_t>(want.begin(), want.end()))));
-  sa_reg_.add_layout(num, want);
+  FZ_CHECK(lz.add(ZapKey::of_name(std::to_string(num)), ZapValue::array(2, std::vector<uint64_t>(attrs.begin(), attrs.end()))));
+  sa_reg_.add_layout(num, attrs);
   return num;
 }
 
 Status ZplFs::store(ZnodeRec& z) {
-  std::vector<uint8_t> bonus;
-  if (z.legacy) {
-    bonus = encode_legacy_znode(z.a);
-    return wos_->set_bonus(z.obj, bonus, kOtZnode);
+  if (z.legacy) return wos_->set_bonus(z.obj, encode_legacy_znode(z.a), kOtZnode);
+  FZ_TRY(auto attrs, sa_attrs_for(z.a));
+  auto split = split_sa_znode(z.a, sa_reg_, attrs, kSaBonusLen);
+  if (!split.ok()) return std::move(split).error().context("{}: object {}", name_, z.obj);
+  FZ_TRY(uint64_t bonus_layout, sa_layout_number(split->bonus));
+  if (split->spill.empty()) {
+    FZ_TRY(auto bonus, encode_sa_znode(z.a, sa_reg_, bonus_layout, kSaBonusLen));
+    bonus.resize(kSaBonusLen, 0);  // ZFS gives SA znodes the whole bonus area
+    FZ_CHECK(wos_->remove_spill(z.obj));
+    return wos_->set_bonus(z.obj, bonus, kOtSa);
   }
-  FZ_TRY(z.layout, sa_layout_for(z.a));
-  FZ_TRY(bonus, encode_sa_znode(z.a, sa_reg_, z.layout, kSaBonusLen));
-  bonus.resize(kSaBonusLen, 0);
-  return wos_->set_bonus(z.obj, bonus, kOtSa);
+  // The bonus ends where the spill blkptr begins; the spill block holds the rest in a
+  // layout of its own, in 512-byte multiples.
+  const size_t bonus_room = kSaBonusLen - kBlkptrSize;
+  FZ_TRY(auto bonus, encode_sa_znode(z.a, sa_reg_, bonus_layout, bonus_room));
+  bonus.resize(bonus_room, 0);
+  FZ_TRY(uint64_t spill_layout, sa_layout_number(split->spill));
+  FZ_TRY(auto spill, encode_sa_znode(z.a, sa_reg_, spill_layout, kMaxSpillBytes));
+  spill.resize(round512(spill.size()), 0);
+  FZ_CHECK(wos_->set_bonus(z.obj, bonus, kOtSa));
+  // Most changes touch only the bonus (times, size): an unchanged spill block is kept.
+  if (auto cur = wos_->read_spill(z.dn); cur.ok() && **cur == spill) return Status::Ok();
+  return wos_->set_spill(z.obj, spill);
 }
 
 Result<ZplFs::ZnodeRec> ZplFs::new_znode(uint64_t parent, uint64_t mode, const Creds& c, uint64_t rdev, uint8_t type) {
