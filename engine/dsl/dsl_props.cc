@@ -67,6 +67,7 @@ const PropDef kSettable[] = {
     {"recordsize", Kind::kNumber, 128 * 1024, "", true, false, nullptr},
     {"refquota", Kind::kNumber, 0, "", false, false, nullptr},
     {"refreservation", Kind::kNumber, 0, "", false, false, nullptr},
+    {"relatime", Kind::kIndex, 1, "", true, false, &kOnOff},  // OpenZFS on Linux's default
     {"secondarycache", Kind::kIndex, 2, "", true, true, &kCache},
     {"setuid", Kind::kIndex, 1, "", true, true, &kOnOff},
     {"sharenfs", Kind::kString, 0, "off", true, false, nullptr},

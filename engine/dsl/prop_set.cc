@@ -69,6 +69,7 @@ const Settable kSettable[] = {
     {"recordsize", Kind::kNumber, true},
     {"refquota", Kind::kNumber, false},
     {"refreservation", Kind::kNumber, false},
+    {"relatime", Kind::kIndex, true, kOnOff, "on | off"},
     {"reservation", Kind::kNumber, false},
     {"secondarycache", Kind::kIndex, true, {{"none", 0}, {"metadata", 1}, {"all", 2}}, "none | metadata | all"},
     {"setuid", Kind::kIndex, true, kOnOff, "on | off"},

@@ -157,6 +157,28 @@ TEST_P(ZplProps, AtimeOffStoresNothingAndOnResumes) {
   EXPECT_TRUE(later(attr(f).atime, changed.ctime));
 }
 
+TEST_P(ZplProps, RelatimeOffStoresEveryAccess) {
+  const uint64_t f = make_file("f", "data");
+  read_all(f);
+  const Attr first = attr(f);
+  ASSERT_TRUE(later(first.atime, first.mtime));
+  // relatime=on (the default): a second read within a day keeps the atime.
+  read_all(f);
+  ASSERT_EQ(attr(f).atime, first.atime);
+
+  // relatime=off on the live file system: every access is stored ("strictatime").
+  set("relatime", "off");
+  auto all = pool_->datasets();
+  ASSERT_TRUE(all.ok()) << all.error().message();
+  ASSERT_FALSE(all->empty());
+  EXPECT_EQ(all->front().props.at("relatime").value, "off") << "zfs get shows what was set";
+  read_all(f);
+  const Attr second = attr(f);
+  EXPECT_TRUE(later(second.atime, first.atime)) << str(second.atime) << " vs " << str(first.atime);
+  read_all(f);
+  EXPECT_TRUE(later(attr(f).atime, second.atime));
+}
+
 TEST_P(ZplProps, StoredAtimeSurvivesExportAndImport) {
   const uint64_t f = make_file("f", "data");
   read_all(f);
