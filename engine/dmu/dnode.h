@@ -32,6 +32,7 @@ namespace fzfs {
 inline constexpr uint64_t kDnodeShift = 9;
 inline constexpr uint64_t kDnodeSize = 1 << kDnodeShift;  // one slot
 inline constexpr uint8_t kDnodeFlagUsedBytes = 1 << 0;
+inline constexpr uint8_t kDnodeFlagUserusedAccounted = 1 << 1;  // counted in the user/group-used ZAPs
 inline constexpr uint8_t kDnodeFlagSpillBlkptr = 1 << 2;
 
 struct Dnode {

@@ -16,6 +16,14 @@ namespace fzfs {
 
 enum class ObjsetType : uint64_t { kNone = 0, kMeta = 1, kZfs = 2, kZvol = 3 };
 
+// The objects whose dnodes live in a 2 KiB objset_phys (pool version 15 on) rather than
+// in the meta-dnode: ZAPs of bytes used per user and per group ("%llx" of the id ->
+// bytes), kept for file systems.
+inline constexpr uint64_t kUserUsedObject = ~uint64_t{0};       // -1
+inline constexpr uint64_t kGroupUsedObject = ~uint64_t{0} - 1;  // -2
+// objset_phys os_flags: every object of the objset is counted in those ZAPs.
+inline constexpr uint64_t kObjsetFlagUserAccountingComplete = 1;
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;

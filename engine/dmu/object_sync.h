@@ -25,6 +25,19 @@
 
 namespace fzfs {
 
+class WritableObjset;
+
+// Whose space an object is: the file's owner, read from its bonus by the layer that
+// knows the bonus format (the ZPL), as ZFS's per-objset-type "used" callbacks do.
+struct FileOwner {
+  uint64_t uid = 0, gid = 0;
+};
+// Per-txg changes of bytes charged to each user and group id.
+struct UsageDeltas {
+  std::map<uint64_t, int64_t> user, group;
+  bool empty() const { return user.empty() && group.empty(); }
+};
+
 // What one sync of an objset needs from the layers above and beside it.
 struct SyncContext {
   BlockWriter* writer = nullptr;
@@ -38,6 +51,13 @@ struct SyncContext {
   std::function<void(const Blkptr&)> kill;
   // Deflated allocated size of a block (dnode "used" and dataset space are in it).
   std::function<uint64_t(const Blkptr&)> dsize;
+  // User and group space accounting of a file system objset with room for it (2 KiB
+  // objset_phys): `owner` names whose an object is (nullopt: nobody's, e.g. a ZAP
+  // without a znode); `account` adds the txg's deltas to the user/group-used ZAPs
+  // (kUserUsedObject, kGroupUsedObject), which the objset then writes with the rest.
+  // Either unset: no accounting.
+  std::function<std::optional<FileOwner>(const Dnode&)> owner;
+  std::function<Status(WritableObjset&, const UsageDeltas&)> account;
 };
 
 // A changed level-0 block: its new bytes (data_block_size() of them), or nullopt for a

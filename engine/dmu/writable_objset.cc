@@ -10,6 +10,10 @@ namespace fzfs {
 namespace {
 
 constexpr uint64_t kObjsetTypeOffset = 704;
+constexpr uint64_t kObjsetFlagsOffset = 712;
+constexpr uint64_t kUserUsedOffset = 1024, kGroupUsedOffset = 1536;
+
+bool is_special(uint64_t obj) { return obj == kUserUsedObject || obj == kGroupUsedObject; }
 constexpr uint64_t kDnodesPerBlock = kMetaDnodeBlockSize >> kDnodeShift;
 
 // The object view the ZAP writer works through.
@@ -93,6 +97,11 @@ std::unique_ptr<WritableObjset> WritableObjset::create(BlockReader* reader, Objs
   os->type_ = type;
   os->phys_.assign(phys_size, 0);
   store<uint64_t>(os->phys_.data() + kObjsetTypeOffset, static_cast<uint64_t>(type));
+  // A new file system with room for the user/group-used dnodes is counted from its first
+  // object on, so its accounting is complete (the owner passes SyncContext::owner and
+  // ::account to every sync).
+  if (type == ObjsetType::kZfs && phys_size >= kGroupUsedOffset + kDnodeSize)
+    store<uint64_t>(os->phys_.data() + kObjsetFlagsOffset, kObjsetFlagUserAccountingComplete);
   NewObject meta{kOtDnode, kMetaDnodeBlockSize, 0, 0, indblkshift};
   os->meta_ = shaped_dnode(0, meta);
   os->meta_.nblkptr = 3;
@@ -100,8 +109,30 @@ std::unique_ptr<WritableObjset> WritableObjset::create(BlockReader* reader, Objs
   return os;
 }
 
+uint64_t WritableObjset::special_offset(uint64_t obj) const {
+  const uint64_t off = obj == kUserUsedObject ? kUserUsedOffset : obj == kGroupUsedObject ? kGroupUsedOffset : 0;
+  return off && off + kDnodeSize <= phys_.size() ? off : 0;
+}
+
+Result<std::optional<Dnode>> WritableObjset::special_dnode(uint64_t obj) const {
+  const uint64_t off = special_offset(obj);
+  if (!off) return std::optional<Dnode>();
+  FZ_TRY(Dnode dn, Dnode::decode(std::span(phys_.data() + off, kDnodeSize), Blkptr::kHostLittleEndian(), obj));
+  if (!dn.allocated()) return std::optional<Dnode>();
+  return std::optional<Dnode>(std::move(dn));
+}
+
+bool WritableObjset::accounts_users(const SyncContext& ctx) const {
+  return ctx.owner && ctx.account && type_ == ObjsetType::kZfs && special_offset(kGroupUsedObject) != 0;
+}
+
 Result<bool> WritableObjset::slot_free(uint64_t obj) {
   if (auto it = objects_.find(obj); it != objects_.end()) return false;  // changed this txg
+  if (is_special(obj)) {
+    if (!special_offset(obj)) return make_error(EINVAL, "objset has no room for object {:#x}", obj);
+    FZ_TRY(auto dn, special_dnode(obj));
+    return !dn;
+  }
   if (!base_) return true;
   auto dn = base_->dnode(obj);
   if (dn.ok()) return false;
@@ -116,11 +147,19 @@ Result<WritableObjset::ObjectState*> WritableObjset::state(uint64_t obj) {
     if (it->second.freed) return make_error(ENOENT, "object {} was freed", obj);
     return &it->second;
   }
-  if (!base_) return make_error(ENOENT, "object {} does not exist", obj);
-  FZ_TRY(Dnode dn, base_->dnode(obj));
-  if (dn.little != Blkptr::kHostLittleEndian())
-    return make_error(EROFS, "object {} was written in the other byte order: changing it is not supported", obj);
+  Dnode dn;
+  if (is_special(obj)) {
+    FZ_TRY(auto special, special_dnode(obj));
+    if (!special) return make_error(ENOENT, "object {:#x} does not exist", obj);
+    dn = std::move(*special);
+  } else {
+    if (!base_) return make_error(ENOENT, "object {} does not exist", obj);
+    FZ_TRY(dn, base_->dnode(obj));
+    if (dn.little != Blkptr::kHostLittleEndian())
+      return make_error(EROFS, "object {} was written in the other byte order: changing it is not supported", obj);
+  }
   ObjectState st;
+  st.before = dn;
   st.dn = std::move(dn);
   return &objects_.emplace(obj, std::move(st)).first->second;
 }
@@ -130,6 +169,11 @@ Result<Dnode> WritableObjset::dnode(uint64_t obj) const {
   if (it != objects_.end()) {
     if (it->second.freed) return make_error(ENOENT, "object {} was freed", obj);
     return it->second.dn;
+  }
+  if (is_special(obj)) {
+    FZ_TRY(auto special, special_dnode(obj));
+    if (!special) return make_error(ENOENT, "object {:#x} does not exist", obj);
+    return std::move(*special);
   }
   if (!base_) return make_error(ENOENT, "object {} does not exist", obj);
   return base_->dnode(obj);
@@ -276,7 +320,7 @@ Result<std::vector<uint8_t>> WritableObjset::read_block(uint64_t obj, uint64_t b
     return load_block(it->second, blkid);
   }
   if (!base_) return make_error(ENOENT, "object {} does not exist", obj);
-  FZ_TRY(Dnode dn, base_->dnode(obj));
+  FZ_TRY(Dnode dn, dnode(obj));  // also the user/group-used objects in objset_phys
   FZ_TRY(Blkptr bp, base_->level0_bp(dn, blkid));
   *foreign = !bp.is_hole() && BlockReader::foreign(bp);
   FZ_TRY(BlockData data, base_->read_block(dn, blkid));
@@ -296,7 +340,7 @@ Status WritableObjset::read(uint64_t obj, uint64_t offset, std::span<uint8_t> ou
   auto it = objects_.find(obj);
   if (it == objects_.end()) {
     if (!base_) return make_error(ENOENT, "object {} does not exist", obj);
-    FZ_TRY(Dnode dn, base_->dnode(obj));
+    FZ_TRY(Dnode dn, dnode(obj));
     return base_->read(dn, offset, out);
   }
   const ObjectState& st = it->second;
@@ -434,6 +478,7 @@ Status WritableObjset::sync_dnode_blocks(const SyncContext& ctx) {
   };
 
   for (auto& [obj, st] : objects_) {
+    if (is_special(obj)) continue;  // in objset_phys (write_objset_phys)
     uint64_t blkid = obj / kDnodesPerBlock;
     FZ_TRY(std::vector<uint8_t>* block, block_of(blkid));
     uint64_t off = (obj % kDnodesPerBlock) * kDnodeSize;
@@ -456,6 +501,12 @@ Status WritableObjset::sync_dnode_blocks(const SyncContext& ctx) {
 
 Result<Blkptr> WritableObjset::write_objset_phys(const SyncContext& ctx) {
   meta_.encode(std::span<uint8_t>(phys_.data(), kDnodeSize));
+  for (auto& [obj, st] : objects_) {
+    if (!is_special(obj)) continue;
+    std::span<uint8_t> slot(phys_.data() + special_offset(obj), kDnodeSize);
+    std::fill(slot.begin(), slot.end(), 0);
+    st.dn.encode(slot);
+  }
   Dnode as_objset;
   as_objset.type = kOtObjset;
   WritePolicy p = ctx.policy(as_objset, 0);
@@ -474,7 +525,22 @@ Result<Blkptr> WritableObjset::write_objset_phys(const SyncContext& ctx) {
 }
 
 Result<Blkptr> WritableObjset::sync(const SyncContext& ctx) {
+  // User accounting, as ZFS keeps it: an object counted as someone's (flag
+  // USERUSED_ACCOUNTED) charges its owner 512 bytes for the dnode plus its used bytes.
+  // Each changed object takes back what its on-disk dnode charged and charges anew.
+  const bool accounting = accounts_users(ctx);
+  UsageDeltas deltas;
+  auto charge = [&](const Dnode& dn, int64_t sign) {
+    if (!(dn.flags & kDnodeFlagUserusedAccounted)) return;
+    std::optional<FileOwner> who = ctx.owner(dn);
+    if (!who) return;
+    const int64_t bytes = sign * static_cast<int64_t>(kDnodeSize + dn.used_bytes());
+    deltas.user[who->uid] += bytes;
+    deltas.group[who->gid] += bytes;
+  };
   for (auto& [obj, st] : objects_) {
+    if (is_special(obj)) continue;  // written below, after the accounting changed them
+    if (accounting && st.before) charge(*st.before, -1);
     if (st.freed) {
       FZ_CHECK(kill_object_tree(st.dn, ctx));
       continue;
@@ -482,6 +548,20 @@ Result<Blkptr> WritableObjset::sync(const SyncContext& ctx) {
     FZ_CHECK(sync_object_tree(st.dn, st.blocks, ctx));
     st.blocks.clear();
     if (st.spill) FZ_CHECK(sync_spill(st.dn, *st.spill, ctx));
+    if (accounting) {
+      st.dn.flags |= kDnodeFlagUserusedAccounted;
+      charge(st.dn, +1);
+    }
+  }
+  if (accounting) {
+    std::erase_if(deltas.user, [](const auto& e) { return e.second == 0; });
+    std::erase_if(deltas.group, [](const auto& e) { return e.second == 0; });
+    if (!deltas.empty()) FZ_CHECK(ctx.account(*this, deltas));
+  }
+  for (auto& [obj, st] : objects_) {
+    if (!is_special(obj)) continue;
+    FZ_CHECK(sync_object_tree(st.dn, st.blocks, ctx));
+    st.blocks.clear();
   }
   FZ_CHECK(sync_dnode_blocks(ctx));
   FZ_TRY(Blkptr root, write_objset_phys(ctx));

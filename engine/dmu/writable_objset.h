@@ -6,7 +6,8 @@
 // pointer is the objset's new root.
 //
 //   open txg:  dirty dnodes {obj -> Dnode}   dirty blocks {obj -> {blkid -> bytes|hole}}
-//   sync:      objects' trees ─► dnode blocks ─► meta-dnode tree ─► objset_phys ─► root bp
+//   sync:      objects' trees ─► [user/group-used ZAPs] ─► dnode blocks ─► meta-dnode tree
+//              ─► objset_phys ─► root bp
 //
 // Not thread-safe: the owner serializes calls (the ZPL and DSL layers hold a lock).
 #pragma once
@@ -49,6 +50,7 @@ class WritableObjset final : public ObjectStore {
                                                 uint8_t indblkshift);
 
   ObjsetType type() const override { return type_; }
+  uint8_t indblkshift() const { return meta_.indblkshift; }  // what new objects here get
   const Blkptr& root() const { return root_; }  // as of the last sync (hole if never synced)
   bool dirty() const { return !objects_.empty(); }
   uint64_t dirty_bytes() const { return dirty_bytes_; }
@@ -109,7 +111,7 @@ class WritableObjset final : public ObjectStore {
     // A changed spill block: its new bytes, or nullopt to remove it. dn.spill keeps the
     // synced one until sync replaces it (dn.flags already tell what the txg sees).
     std::optional<std::optional<std::vector<uint8_t>>> spill;
-    std::optional<Dnode> synced;            // the on-disk dnode it replaces (its tree dies)
+    std::optional<Dnode> before;            // the on-disk dnode at the txg's start, if any
   };
 
   WritableObjset(BlockReader* reader) : reader_(reader) {}
@@ -118,6 +120,10 @@ class WritableObjset final : public ObjectStore {
   Result<std::vector<uint8_t>> load_block(const ObjectState& st, uint64_t blkid) const;
   Status put_block(ObjectState& st, uint64_t blkid, std::vector<uint8_t> data);
   Status sync_dnode_blocks(const SyncContext& ctx);
+  // kUserUsedObject/kGroupUsedObject: where their dnode sits in objset_phys (0: no room).
+  uint64_t special_offset(uint64_t obj) const;
+  Result<std::optional<Dnode>> special_dnode(uint64_t obj) const;  // as last synced
+  bool accounts_users(const SyncContext& ctx) const;
   Result<Blkptr> write_objset_phys(const SyncContext& ctx);
 
   BlockReader* reader_;

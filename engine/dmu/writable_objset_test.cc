@@ -10,6 +10,7 @@
 #include <set>
 
 #include "engine/dmu/dmu_types.h"
+#include "engine/util/byteorder.h"
 #include "engine/util/range_set.h"
 
 namespace fzfs {
@@ -368,6 +369,89 @@ TEST(WritableObjset, SpillBlockWrittenReplacedRemovedAndFreed) {
   root = pool.sync(*os);
   ASSERT_TRUE(root.ok());
   expect_no_leaks(pool, *root);
+}
+
+TEST(WritableObjset, UserAccountingChargesOwnersAndMovesCharges) {
+  Pool pool;
+  auto os = WritableObjset::create(pool.reader.get(), ObjsetType::kZfs, 2048, 14);
+  // A stand-in for the ZPL: SA-typed objects carry (uid, gid) as the bonus's first words.
+  std::map<uint64_t, int64_t> users, groups;  // running totals of the deltas handed over
+  auto with_accounting = [&] {
+    SyncContext c = pool.ctx();
+    c.owner = [](const Dnode& dn) -> std::optional<FileOwner> {
+      if (dn.bonustype != kOtSa || dn.bonus.size() < 16) return std::nullopt;
+      return FileOwner{load<uint64_t>(dn.bonus.data()), load<uint64_t>(dn.bonus.data() + 8)};
+    };
+    c.account = [&](WritableObjset&, const UsageDeltas& d) {
+      for (auto [id, v] : d.user) users[id] += v;
+      for (auto [id, v] : d.group) groups[id] += v;
+      return Status::Ok();
+    };
+    return c;
+  };
+  auto owned_by = [](uint64_t uid, uint64_t gid) {
+    std::vector<uint8_t> b(320, 0);
+    store<uint64_t>(b.data(), uid);
+    store<uint64_t>(b.data() + 8, gid);
+    return b;
+  };
+  auto sync = [&] {
+    auto root = os->sync(with_accounting());
+    pool.txg++;
+    EXPECT_TRUE(root.ok()) << root.error().message();
+    return root.ok() ? *root : Blkptr{};
+  };
+  // What the dnodes on disk say each id should hold: 512 + used per counted znode.
+  auto expect_totals_match = [&](const Blkptr& root) {
+    auto ro = Objset::open(pool.reader.get(), root);
+    ASSERT_TRUE(ro.ok());
+    std::map<uint64_t, int64_t> want_users, want_groups;
+    for (uint64_t obj = 1; obj < 16; obj++) {
+      auto dn = (*ro)->dnode(obj);
+      if (!dn.ok()) continue;
+      EXPECT_TRUE(dn->flags & kDnodeFlagUserusedAccounted) << "object " << obj;
+      if (dn->bonustype != kOtSa) continue;
+      want_users[load<uint64_t>(dn->bonus.data())] += 512 + dn->used_bytes();
+      want_groups[load<uint64_t>(dn->bonus.data() + 8)] += 512 + dn->used_bytes();
+    }
+    std::erase_if(users, [](const auto& e) { return e.second == 0; });
+    std::erase_if(groups, [](const auto& e) { return e.second == 0; });
+    EXPECT_EQ(users, want_users);
+    EXPECT_EQ(groups, want_groups);
+  };
+
+  auto a = os->allocate({kOtPlainFileContents, 4096, kOtSa, 320, 14});
+  auto b = os->allocate({kOtPlainFileContents, 4096, kOtSa, 320, 14});
+  auto c = os->allocate({kOtPlainFileContents, 4096, kOtSa, 320, 14});
+  auto zap = os->allocate({kOtDirectoryContents, 512, 0, 0, 14});  // nobody's
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok() && zap.ok());
+  ASSERT_TRUE(os->set_bonus(*a, owned_by(1000, 100)).ok());
+  ASSERT_TRUE(os->set_bonus(*b, owned_by(1000, 200)).ok());
+  ASSERT_TRUE(os->set_bonus(*c, owned_by(1001, 100)).ok());
+  ASSERT_TRUE(os->write(*a, 0, pattern(20000, 1)).ok());
+  ASSERT_TRUE(os->write(*b, 0, pattern(3000, 2)).ok());
+  ASSERT_TRUE(os->write(*zap, 0, pattern(512, 3)).ok());
+  Blkptr root = sync();
+  expect_totals_match(root);
+  EXPECT_GT(users[1000], 2 * 512) << "data blocks are charged, not only dnodes";
+  auto phys = pool.reader->read(root);
+  ASSERT_TRUE(phys.ok());
+  EXPECT_EQ(load<uint64_t>((*phys)->data() + 712) & kObjsetFlagUserAccountingComplete, 1u)
+      << "a new file system is counted from its first object: complete";
+
+  // A chown moves the whole charge; growth adds; a free takes back.
+  ASSERT_TRUE(os->set_bonus(*b, owned_by(1001, 100)).ok());
+  ASSERT_TRUE(os->write(*a, 50000, pattern(9000, 4)).ok());
+  ASSERT_TRUE(os->free_object(*c).ok());
+  root = sync();
+  expect_totals_match(root);
+  EXPECT_EQ(groups.count(200), 0u) << "gid 200's only object changed hands";
+
+  ASSERT_TRUE(os->free_object(*a).ok());
+  ASSERT_TRUE(os->free_object(*b).ok());
+  root = sync();
+  EXPECT_TRUE(users.empty() || std::all_of(users.begin(), users.end(), [](auto& e) { return e.second == 0; }));
+  expect_totals_match(root);
 }
 
 }  // namespace

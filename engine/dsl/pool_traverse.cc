@@ -14,7 +14,7 @@ namespace {
 // objset_phys layout (see engine/dmu/objset.h).
 constexpr uint64_t kZilHeaderOffset = 512;
 constexpr uint64_t kUserUsedOffset = 1024, kGroupUsedOffset = 1536, kProjectUsedOffset = 2048;
-constexpr uint64_t kUserUsedObject = ~0ULL - 1, kGroupUsedObject = ~0ULL - 2, kProjectUsedObject = ~0ULL - 3;
+constexpr uint64_t kProjectUsedObject = ~0ULL - 2;  // -3; user -1 and group -2 in object_store.h
 // zil_header: claim_txg at 0, the first log block's bp at 16.
 constexpr uint64_t kZilLogBpOffset = 16;
 // zil_chain: pad u64, next blkptr, nused u64, then the 40-byte checksum trailer.

@@ -6,9 +6,11 @@
 
 #include "engine/dmu/dmu_types.h"
 #include "engine/dsl/dataset_sync.h"
+#include "engine/dsl/user_accounting.h"
 #include "engine/pool/pool_space.h"
 #include "engine/util/byteorder.h"
 #include "engine/zap/zap.h"
+#include "engine/zpl/znode.h"
 
 namespace fzfs {
 namespace {
@@ -168,6 +170,11 @@ SyncContext WritablePool::context(bool mos_rules, const DatasetWriteProps& props
     return p;
   };
   c.dsize = [this](const Blkptr& bp) { return dsize(bp); };
+  if (!mos_rules) {
+    // File systems keep user/group accounting (the objset decides whether it has room).
+    c.owner = znode_owner;
+    c.account = apply_usage_deltas;
+  }
   return c;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "engine/dmu/dmu_types.h"
 #include "engine/util/byteorder.h"
 #include "engine/zio/blkptr.h"
 
@@ -232,6 +233,33 @@ Result<SaSplit> split_sa_znode(const ZnodeAttrs& z, const SaRegistry& reg, const
   split.bonus.assign(attrs.begin(), attrs.begin() + static_cast<ptrdiff_t>(keep));
   split.spill.assign(attrs.begin() + static_cast<ptrdiff_t>(keep), attrs.end());
   return split;
+}
+
+std::optional<FileOwner> znode_owner(const Dnode& dn) {
+  const std::vector<uint8_t>& b = dn.bonus;
+  const bool swap = dn.bonus_foreign();
+  auto u64_at = [&](size_t off) -> std::optional<uint64_t> {
+    if (off + 8 > b.size()) return std::nullopt;
+    const uint64_t v = load<uint64_t>(b.data() + off);
+    return swap ? bswap(v) : v;
+  };
+  size_t base = 0;
+  if (dn.bonustype == kOtZnode) {
+    base = 104;  // znode_phys: uid at 128 and gid at 136, so base + 24 and + 32
+  } else if (dn.bonustype == kOtSa) {
+    if (b.size() < 8) return std::nullopt;
+    const uint32_t magic = load<uint32_t>(b.data());
+    if (magic == 0) return FileOwner{};  // an SA znode not filled in yet
+    if (magic != kSaMagic && bswap(magic) != kSaMagic) return std::nullopt;
+    const uint16_t info = magic == kSaMagic ? load<uint16_t>(b.data() + 4) : bswap(load<uint16_t>(b.data() + 4));
+    base = size_t(info >> 10) * 8;  // the header; MODE SIZE GEN then UID at +24, GID at +32
+    if (base < 8) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  auto uid = u64_at(base + 24), gid = u64_at(base + 32);
+  if (!uid || !gid) return std::nullopt;
+  return FileOwner{*uid, *gid};
 }
 
 }  // namespace fzfs

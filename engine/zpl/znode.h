@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/dmu/dnode.h"
+#include "engine/dmu/object_sync.h"
 #include "engine/util/status.h"
 #include "engine/zpl/filesystem.h"
 #include "engine/zpl/sa.h"
@@ -77,5 +79,11 @@ struct SaSplit {
 inline constexpr size_t kMaxSpillBytes = 128 * 1024;  // SPA_OLD_MAXBLOCKSIZE
 Result<SaSplit> split_sa_znode(const ZnodeAttrs& z, const SaRegistry& reg, const std::vector<uint16_t>& attrs,
                                size_t bonus_room);
+
+// Whose space a file system object is, for user/group accounting (ZFS's used callback
+// of ZPL objsets): the uid and gid of a znode, read from the old bonus or from an SA
+// bonus, where they are always the 4th and 5th attributes (MODE SIZE GEN UID GID...).
+// nullopt for objects that are not znodes (bonus of another type, or none).
+std::optional<FileOwner> znode_owner(const Dnode& dn);
 
 }  // namespace fzfs
