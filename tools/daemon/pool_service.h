@@ -50,9 +50,8 @@ class PoolService {
   // that were mounted (so a caller can mount them again), or the first failure.
   Result<std::vector<std::string>> unmount_subtree(const std::string& dataset, bool force);
   std::vector<std::pair<std::string, std::string>> mounts();  // (dataset, mountpoint)
-  // Unmounts everything, commits and exports a read-write pool (Pool::export_pool), and
-  // closes the pool (releasing its devices).
-  // Unmounts everything and closes the pool: exported, or destroyed with `destroy`.
+  // Unmounts everything and closes the pool, releasing its devices: a read-write pool
+  // is committed and exported (Pool::export_pool), or destroyed with `destroy`.
   Status close(bool force, bool destroy = false);
 
  private:
