@@ -21,7 +21,8 @@ struct MountOptions {
   std::string fsname;        // "fzfs:POOL/DS"
   bool allow_other = false;  // only honoured when running as root
   // Kernel write-back caching of file data: fewer, larger writes, but the kernel then
-  // owns size and mtime of open files. Off unless asked for.
+  // owns size and mtime of open files. Off unless asked for (the pool daemon asks on
+  // read-write mounts; it is ignored on read-only ones).
   bool writeback_cache = false;
 };
 

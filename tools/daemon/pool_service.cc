@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "tools/daemon/readonly_mount.h"
@@ -28,6 +29,17 @@ bool auto_mountable(const DatasetInfo& ds) {
   const std::string* canmount = prop(ds, "canmount");
   return ds.type == DatasetType::kFilesystem && has_path_mountpoint(ds) &&
          (!canmount || *canmount == "on");
+}
+
+// The kernel's write-back cache for file data (on unless FZFS_WRITEBACK_CACHE is "0" or
+// "off"): many small writes reach the engine as few page-sized or larger ones, and fsync
+// still waits for the txg holding them. Every writer of a pool goes through this one
+// mount, so the kernel's cached sizes and times cannot go stale behind its back.
+bool writeback_cache_wanted() {
+  const char* v = std::getenv("FZFS_WRITEBACK_CACHE");
+  if (!v) return true;
+  const std::string s(v);
+  return !(s == "0" || s == "off" || s == "no");
 }
 
 }  // namespace
@@ -147,7 +159,7 @@ Result<std::string> PoolService::mount_locked(const DatasetInfo& ds) {
   auto fuse_fs = std::make_unique<fuse::FuseFs>(fs, std::move(snaps),
                                                 snapdir && *snapdir == "visible");
   FZ_TRY(auto m, fuse::FuseMount::start(std::move(fuse_fs), path,
-                                        {fsname, /*allow_other=*/true}));
+                                        {fsname, /*allow_other=*/true, writeback_cache_wanted()}));
   const std::string* readonly = prop(ds, "readonly");
   if (readonly && *readonly == "on" && !fs->readonly()) {
     if (Status s = make_mount_readonly(path); !s.ok()) {
