@@ -511,6 +511,19 @@ Result<Attr> ZplFs::setattr(uint64_t obj, const SetAttr& sa) {
   auto held = hold();
   FZ_TRY(ZnodeRec z, load(obj));
   const Timespec t = now();
+  const bool times_only = !sa.mode && !sa.uid && !sa.gid && !sa.size && !sa.atime && !sa.atime_now;
+  if (times_only && z.a.links == 0) {
+    // The kernel writing back the times of a file it has just unlinked (with FUSE's
+    // write-back cache it flushes an inode's new ctime after every unlink). The file
+    // has no name left and is freed when the kernel forgets it: storing them would
+    // only cost an unlink a second znode write.
+    FZ_TRY(Znode zn, znode(obj));
+    FZ_TRY(Attr a, attr_of(zn));
+    if (sa.mtime_now) a.mtime = t;
+    else if (sa.mtime) a.mtime = *sa.mtime;
+    a.ctime = sa.ctime ? *sa.ctime : t;
+    return a;
+  }
   if (sa.mode) {
     z.a.mode = (z.a.mode & S_IFMT) | (*sa.mode & 07777);
     if (z.a.flags & kZflagAclTrivial) {
