@@ -10,6 +10,21 @@ namespace {
 
 constexpr int kMaxLevels = 10;
 
+// Block `old` of dn's tree (or spill) was replaced by `bp`: the old block dies, the new
+// one is born, and dn.used follows. Nothing changes when the writer reused the old
+// block in place (both born in this txg).
+void account_replacement(Dnode& dn, const Blkptr& old, const Blkptr& bp, bool reused, const SyncContext& ctx) {
+  if (reused) return;
+  if (!old.is_hole()) {
+    dn.used -= std::min(dn.used, ctx.dsize(old));
+    ctx.kill(old);
+  }
+  if (!bp.is_hole()) {
+    dn.used += ctx.dsize(bp);
+    ctx.born(bp);
+  }
+}
+
 // The indirect blocks one sync touches, loaded once and patched bottom-up.
 class TreeRewriter {
  public:
@@ -95,16 +110,7 @@ Result<Blkptr> TreeRewriter::write(std::span<const uint8_t> bytes, int level, ui
   p.fill = fill;
   bool reused = false;
   FZ_TRY(Blkptr bp, ctx_.writer->write(bytes, p, ctx_.txg, old, &reused));
-  if (!reused) {
-    if (!old.is_hole()) {
-      dn_.used -= std::min(dn_.used, ctx_.dsize(old));
-      ctx_.kill(old);
-    }
-    if (!bp.is_hole()) {
-      dn_.used += ctx_.dsize(bp);
-      ctx_.born(bp);
-    }
-  }
+  account_replacement(dn_, old, bp, reused, ctx_);
   return bp;
 }
 
@@ -140,8 +146,7 @@ Status TreeRewriter::run(const std::map<uint64_t, DirtyBlock>& dirty) {
     FZ_TRY(Blkptr old, old_bp(0, blkid));
     if (!blk.data) {
       if (old.is_hole()) continue;  // a hole stays a hole
-      dn_.used -= std::min(dn_.used, ctx_.dsize(old));
-      ctx_.kill(old);
+      account_replacement(dn_, old, Blkptr{}, false, ctx_);
       FZ_CHECK(replace(0, blkid, Blkptr{}));
       parents[blkid >> epbs()] = true;
       continue;
@@ -160,16 +165,7 @@ Status TreeRewriter::run(const std::map<uint64_t, DirtyBlock>& dirty) {
   FZ_CHECK(ctx_.writer->write_batch(jobs, ctx_.txg));
   for (size_t i = 0; i < jobs.size(); i++) {
     const BlockWriter::Job& j = jobs[i];
-    if (!j.reused) {
-      if (!j.old.is_hole()) {
-        dn_.used -= std::min(dn_.used, ctx_.dsize(j.old));
-        ctx_.kill(j.old);
-      }
-      if (!j.bp.is_hole()) {
-        dn_.used += ctx_.dsize(j.bp);
-        ctx_.born(j.bp);
-      }
-    }
+    account_replacement(dn_, j.old, j.bp, j.reused, ctx_);
     FZ_CHECK(replace(0, job_blkid[i], j.bp));
     parents[job_blkid[i] >> epbs()] = true;
   }
@@ -190,10 +186,7 @@ Status TreeRewriter::run(const std::map<uint64_t, DirtyBlock>& dirty) {
       std::vector<uint8_t> bytes = *content;  // the writer may keep its own copy
       Blkptr bp;
       if (fill == 0 && BlockWriter::all_zero(bytes)) {
-        if (!old.is_hole()) {
-          dn_.used -= std::min(dn_.used, ctx_.dsize(old));
-          ctx_.kill(old);
-        }
+        account_replacement(dn_, old, Blkptr{}, false, ctx_);
       } else {
         FZ_TRY(bp, write(bytes, level, fill, old));
       }
@@ -242,33 +235,27 @@ Status sync_object_tree(Dnode& dn, const std::map<uint64_t, DirtyBlock>& dirty, 
   return s;
 }
 
+WritePolicy standalone_policy(const SyncContext& ctx, uint8_t type, uint64_t fill) {
+  Dnode stand_in;  // the policy is asked of a dnode of that type
+  stand_in.type = type;
+  WritePolicy p = ctx.policy(stand_in, 0);
+  p.type = type;
+  p.level = 0;
+  p.fill = fill;
+  return p;
+}
+
 Status sync_spill(Dnode& dn, const std::optional<std::vector<uint8_t>>& data, const SyncContext& ctx) {
   const Blkptr old = dn.spill.value_or(Blkptr{});
   Blkptr bp;
   bool reused = false;
   if (data) {
-    // The policy of SA metadata (ZFS writes spill blocks as metadata whatever the
-    // object's type): a stand-in dnode of type SA asks for it.
-    Dnode as_sa;
-    as_sa.type = kOtSa;
-    WritePolicy p = ctx.policy(as_sa, 0);
-    p.type = kOtSa;
-    p.level = 0;
-    p.fill = 1;
-    auto written = ctx.writer->write(*data, p, ctx.txg, old, &reused);
+    // ZFS writes spill blocks as SA metadata whatever the object's type.
+    auto written = ctx.writer->write(*data, standalone_policy(ctx, kOtSa, 1), ctx.txg, old, &reused);
     if (!written.ok()) return std::move(written).error().context("object {}: spill block", dn.object);
     bp = *written;
   }
-  if (!reused) {
-    if (!old.is_hole()) {
-      dn.used -= std::min(dn.used, ctx.dsize(old));
-      ctx.kill(old);
-    }
-    if (!bp.is_hole()) {
-      dn.used += ctx.dsize(bp);
-      ctx.born(bp);
-    }
-  }
+  account_replacement(dn, old, bp, reused, ctx);
   if (bp.is_hole()) {
     dn.spill.reset();
     dn.flags &= static_cast<uint8_t>(~kDnodeFlagSpillBlkptr);

@@ -72,6 +72,10 @@ struct DirtyBlock {
 // dirty level-0 blocks.
 Status sync_object_tree(Dnode& dn, const std::map<uint64_t, DirtyBlock>& dirty, const SyncContext& ctx);
 
+// The write policy of a level-0 block of `type` that belongs to no object's tree (an
+// objset_phys, a spill block), with blk_fill `fill`.
+WritePolicy standalone_policy(const SyncContext& ctx, uint8_t type, uint64_t fill);
+
 // Writes `data` as the object's new SA spill block (DMU_OT_SA, written as metadata), or
 // with nullopt removes it; the block it replaces goes to ctx.kill. Sets dn.spill, the
 // SPILL_BLKPTR flag and dn.used.

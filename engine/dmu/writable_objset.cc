@@ -507,14 +507,10 @@ Result<Blkptr> WritableObjset::write_objset_phys(const SyncContext& ctx) {
     std::fill(slot.begin(), slot.end(), 0);
     st.dn.encode(slot);
   }
-  Dnode as_objset;
-  as_objset.type = kOtObjset;
-  WritePolicy p = ctx.policy(as_objset, 0);
-  p.type = kOtObjset;
-  p.level = 0;
-  p.fill = 0;
+  uint64_t fill = 0;
   for (const Blkptr& bp : meta_.blkptr)
-    if (!bp.is_hole()) p.fill += bp.fill;
+    if (!bp.is_hole()) fill += bp.fill;
+  const WritePolicy p = standalone_policy(ctx, kOtObjset, fill);
   bool reused = false;
   FZ_TRY(Blkptr bp, ctx.writer->write(phys_, p, ctx.txg, root_, &reused));
   if (!reused) {
