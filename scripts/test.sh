@@ -2,9 +2,10 @@
 # THE test command. Three passes, each counted in the final "N passed, M failed" line:
 #   1. regular build: every CTest test (unit tests beside the code, integration tests
 #      in tests/ against the conformance corpus);
-#   2. -DFZFS_SANITIZE=ON build: the unit tests again under ASan + UBSan
-#      (tests labelled "integration" or "posix" are skipped here to keep CI under its
-#      budget: they exercise the same code through mounts, already run in pass 1);
+#   2. -DFZFS_SANITIZE=ON build of the unit_tests target only: the unit tests again under
+#      ASan + UBSan (suites labelled "integration" or "posix" are neither built nor run
+#      here, to keep CI under its budget: they exercise the same code through mounts,
+#      already run in pass 1);
 #   3. -DFZFS_FUZZ=ON build with clang-14: every libFuzzer target for FUZZ_SECONDS
 #      (10 s each in CI, to stay inside its 40-minute budget; run longer by hand).
 # A step that cannot build counts as one failure. Exit status is non-zero on any failure.
@@ -65,11 +66,15 @@ pass_sanitize() {
   log "pass 2: unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
   local dir=$BUILD_ROOT/build-asan
   mkdir -p "$dir"
-  configure_and_build "$dir" all -DCMAKE_BUILD_TYPE=Debug -DFZFS_SANITIZE=ON \
+  configure_and_build "$dir" unit_tests -DCMAKE_BUILD_TYPE=Debug -DFZFS_SANITIZE=ON \
     -DFZFS_BUILD_BENCH=OFF || { failed=$((failed + 1)); return; }
+  # The integration binaries were not built: CTest names each "<binary>_NOT_BUILT".
+  # Listed, so that a unit test left out of the unit_tests target shows here.
+  echo "not built in this pass (integration suites): $(ctest --test-dir "$dir" -N -R '_NOT_BUILT$' \
+    | sed -nE 's/.*Test +#[0-9]+: (.*)_NOT_BUILT$/\1/p' | sort -u | tr '\n' ' ')"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_ctest "$dir" -LE "integration|posix"
+    run_ctest "$dir" -LE "integration|posix" -E '_NOT_BUILT$'
 }
 
 # Fuzz targets are the executables the fuzz/ directory builds.

@@ -9,7 +9,6 @@
 #include <array>
 #include <bit>
 #include <bitset>
-#include <chrono>
 #include <fstream>
 #include <map>
 #include <random>
@@ -472,19 +471,17 @@ TEST(ZapWriterFat, ForcedCollisionsSplitAndKeepCds) {
 TEST(ZapWriterFat, TenThousandEntriesTouchFewBlocks) {
   MemoryObject obj;
   auto w = *ZapWriter::create(obj, {.fat = true, .salt = 0xfeed});
-  auto start = std::chrono::steady_clock::now();
   uint64_t max_written = 0;
   for (int i = 0; i < 10000; i++) {
     obj.written.clear();
     must(w.add("some-file-name-" + std::to_string(i), i));
     max_written = std::max<uint64_t>(max_written, obj.written.size());
   }
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Header + leaf, or a split (header, two leaves, a table block); only the move of the
   // table out of block 0 or a doubling writes a few more.
   EXPECT_LE(max_written, 6u);
+  // The work is counted in blocks written, not timed (timings belong in bench/).
   EXPECT_LT(obj.writes, 10000u * 2 + 1000);
-  EXPECT_LT(secs, 5.0);
   check_fat_structure(obj, 10000);
   obj.written.clear();
   must(w.remove("some-file-name-5000"));
