@@ -122,8 +122,12 @@ Result<std::optional<Dnode>> WritableObjset::special_dnode(uint64_t obj) const {
   return std::optional<Dnode>(std::move(dn));
 }
 
+bool WritableObjset::keeps_user_accounting() const {
+  return type_ == ObjsetType::kZfs && special_offset(kGroupUsedObject) != 0;
+}
+
 bool WritableObjset::accounts_users(const SyncContext& ctx) const {
-  return ctx.owner && ctx.account && type_ == ObjsetType::kZfs && special_offset(kGroupUsedObject) != 0;
+  return ctx.owner && ctx.account && keeps_user_accounting();
 }
 
 Result<bool> WritableObjset::slot_free(uint64_t obj) {
@@ -159,7 +163,8 @@ Result<WritableObjset::ObjectState*> WritableObjset::state(uint64_t obj) {
       return make_error(EROFS, "object {} was written in the other byte order: changing it is not supported", obj);
   }
   ObjectState st;
-  st.before = dn;
+  // Only user accounting reads the txg-start dnode: other objsets skip the copy.
+  if (!is_special(obj) && keeps_user_accounting()) st.before = dn;
   st.dn = std::move(dn);
   return &objects_.emplace(obj, std::move(st)).first->second;
 }
@@ -203,13 +208,17 @@ Result<uint64_t> WritableObjset::allocate(const NewObject& shape, uint64_t first
   return obj;
 }
 
+void WritableObjset::drop_pending_spill(ObjectState& st) {
+  if (st.spill && *st.spill) dirty_bytes_ -= std::min(dirty_bytes_, (*st.spill)->size());
+  st.spill.reset();
+}
+
 Status WritableObjset::free_object(uint64_t obj) {
   FZ_TRY(ObjectState * st, state(obj));
   for (auto& [blkid, blk] : st->blocks)
     if (blk.data) dirty_bytes_ -= std::min(dirty_bytes_, blk.data->size());
   st->blocks.clear();
-  if (st->spill && *st->spill) dirty_bytes_ -= std::min(dirty_bytes_, (*st->spill)->size());
-  st->spill.reset();  // the synced spill block (dn.spill) dies with the object
+  drop_pending_spill(*st);  // the synced spill block (dn.spill) dies with the object
   st->freed = true;  // its number is not reused in this txg (slot_free says no)
   return Status::Ok();
 }
@@ -236,7 +245,7 @@ Status WritableObjset::set_spill(uint64_t obj, std::span<const uint8_t> data) {
   const uint64_t room = st->dn.slot_count() * kDnodeSize - 64 - uint64_t(st->dn.nblkptr) * kBlkptrSize;
   if (!(st->dn.flags & kDnodeFlagSpillBlkptr) && st->dn.bonuslen + kBlkptrSize > room)
     return make_error(EOVERFLOW, "object {}: no room for a spill blkptr after its {}-byte bonus", obj, st->dn.bonuslen);
-  if (st->spill && *st->spill) dirty_bytes_ -= std::min(dirty_bytes_, (*st->spill)->size());
+  drop_pending_spill(*st);
   st->spill = std::vector<uint8_t>(data.begin(), data.end());
   dirty_bytes_ += data.size();
   st->dn.flags |= kDnodeFlagSpillBlkptr;
@@ -246,7 +255,7 @@ Status WritableObjset::set_spill(uint64_t obj, std::span<const uint8_t> data) {
 Status WritableObjset::remove_spill(uint64_t obj) {
   FZ_TRY(ObjectState * st, state(obj));
   if (!(st->dn.flags & kDnodeFlagSpillBlkptr)) return Status::Ok();
-  if (st->spill && *st->spill) dirty_bytes_ -= std::min(dirty_bytes_, (*st->spill)->size());
+  drop_pending_spill(*st);
   st->spill = std::optional<std::vector<uint8_t>>();
   st->dn.flags &= static_cast<uint8_t>(~kDnodeFlagSpillBlkptr);
   return Status::Ok();

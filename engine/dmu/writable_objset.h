@@ -111,7 +111,9 @@ class WritableObjset final : public ObjectStore {
     // A changed spill block: its new bytes, or nullopt to remove it. dn.spill keeps the
     // synced one until sync replaces it (dn.flags already tell what the txg sees).
     std::optional<std::optional<std::vector<uint8_t>>> spill;
-    std::optional<Dnode> before;            // the on-disk dnode at the txg's start, if any
+    // The on-disk dnode at the txg's start, if any; kept only where user accounting
+    // reads it (keeps_user_accounting()).
+    std::optional<Dnode> before;
   };
 
   WritableObjset(BlockReader* reader) : reader_(reader) {}
@@ -123,6 +125,10 @@ class WritableObjset final : public ObjectStore {
   // kUserUsedObject/kGroupUsedObject: where their dnode sits in objset_phys (0: no room).
   uint64_t special_offset(uint64_t obj) const;
   Result<std::optional<Dnode>> special_dnode(uint64_t obj) const;  // as last synced
+  // Forgets a spill block changed in the open txg, and its dirty bytes.
+  void drop_pending_spill(ObjectState& st);
+  // A file system objset with room for the user/group used objects.
+  bool keeps_user_accounting() const;
   bool accounts_users(const SyncContext& ctx) const;
   Result<Blkptr> write_objset_phys(const SyncContext& ctx);
 

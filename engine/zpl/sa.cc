@@ -146,6 +146,18 @@ const std::vector<uint16_t>* SaRegistry::layout(uint64_t num) const {
   return it == layouts_.end() ? nullptr : &it->second;
 }
 
+std::optional<uint64_t> SaRegistry::find_layout(const std::vector<uint16_t>& attrs) const {
+  for (auto it = layouts_.lower_bound(kFirstWriterLayout); it != layouts_.end(); ++it)
+    if (it->second == attrs) return it->first;
+  return std::nullopt;
+}
+
+uint64_t SaRegistry::free_layout_number() const {
+  uint64_t num = kFirstWriterLayout;
+  for (auto it = layouts_.lower_bound(num); it != layouts_.end() && it->first == num; ++it) num++;
+  return num;
+}
+
 const SaAttr* SaAttrs::find(std::string_view name) const {
   for (const SaAttr& a : attrs_)
     if (a.name == name) return &a;

@@ -33,6 +33,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -73,6 +74,12 @@ class SaRegistry {
   const SaAttrDef* attr(uint16_t num) const;
   const SaAttrDef* find(std::string_view name) const;
   const std::vector<uint16_t>* layout(uint64_t num) const;
+  // Layouts 0 and 1 are the legacy ones; a writer picks from 2 up.
+  static constexpr uint64_t kFirstWriterLayout = 2;
+  // The writer layout (>= 2) listing exactly ATTRS in this order, if one is registered.
+  std::optional<uint64_t> find_layout(const std::vector<uint16_t>& attrs) const;
+  // The lowest writer layout number not yet registered.
+  uint64_t free_layout_number() const;
   // Records a layout the writer just registered in the pool's LAYOUTS ZAP.
   void add_layout(uint64_t num, std::vector<uint16_t> attrs) { layouts_[num] = std::move(attrs); }
 

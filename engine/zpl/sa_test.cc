@@ -240,6 +240,21 @@ TEST(SaRegistry, LegacyTableFillsUnregisteredNumbers) {
   EXPECT_TRUE(r->layout(1)->empty());
 }
 
+TEST(SaRegistry, FindsWriterLayoutsByTheirAttributeListAndTheFirstFreeNumber) {
+  auto r = SaRegistry::from_entries(zpl_registry(), {layout_entry(2, {5, 6}), layout_entry(4, {6, 5})});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->find_layout({5, 6}), 2u);
+  EXPECT_EQ(r->find_layout({6, 5}), 4u);  // the order is part of a layout
+  EXPECT_EQ(r->find_layout({5}), std::nullopt);
+  // Layouts 0 and 1 are the legacy ones: never handed to a writer.
+  EXPECT_EQ(r->find_layout(*r->layout(0)), std::nullopt);
+  EXPECT_EQ(r->free_layout_number(), 3u);
+  r->add_layout(3, {5});
+  EXPECT_EQ(r->find_layout({5}), 3u);
+  EXPECT_EQ(r->free_layout_number(), 5u);
+  EXPECT_EQ(SaRegistry::legacy().free_layout_number(), SaRegistry::kFirstWriterLayout);
+}
+
 TEST(SaRegistry, EmptyHeaderMeansNoAttributes) {
   std::vector<uint8_t> zeros(64, 0);
   auto r = parse_sa(zeros, SaRegistry::legacy());

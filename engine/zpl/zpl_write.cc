@@ -95,13 +95,9 @@ Result<std::vector<uint16_t>> ZplFs::sa_attrs_for(const ZnodeAttrs& a) const {
 }
 
 Result<uint64_t> ZplFs::sa_layout_number(const std::vector<uint16_t>& attrs) {
-  for (uint64_t num = 2; num < 1024; num++) {
-    const std::vector<uint16_t>* l = sa_reg_.layout(num);
-    if (l && *l == attrs) return num;
-  }
+  if (auto known = sa_reg_.find_layout(attrs)) return *known;
   // Register a new layout, as ZFS does when it meets a new attribute combination.
-  uint64_t num = 2;
-  while (sa_reg_.layout(num)) num++;
+  const uint64_t num = sa_reg_.free_layout_number();
   if (num >= 1024) return make_error(ENOSPC, "{}: all 1024 SA layout numbers are taken", name_);
   FZ_TRY(auto od, os_->object_data(master_.sa_attrs));
   FZ_TRY(ZapReader sa_master, ZapReader::open(*od));
