@@ -1,12 +1,22 @@
 #include "engine/pool/pool_writer.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 
 #include "engine/dsl/prop_set.h"
 
 namespace fzfs {
 
+uint64_t PoolWriterOptions::default_dirty_max() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const uint64_t phys = pages > 0 && page > 0 ? uint64_t(pages) * uint64_t(page) : 0;
+  return std::clamp<uint64_t>(phys / 10, 64ULL << 20, 4ULL << 30);
+}
+
 Result<std::unique_ptr<PoolWriter>> PoolWriter::start(std::unique_ptr<WritablePool> wp, PoolWriterOptions opts) {
+  if (opts.dirty_max == 0) opts.dirty_max = PoolWriterOptions::default_dirty_max();
   std::unique_ptr<PoolWriter> w(new PoolWriter(std::move(wp), opts));
   w->thread_ = std::thread([p = w.get()] { p->run(); });
   return w;
@@ -31,8 +41,19 @@ Status PoolWriter::health() const {
   return failed_;
 }
 
+uint64_t PoolWriter::room() const {
+  SpaceTotals t = wp_->space();
+  // Keep back 1/32 of the pool (at least 16 MiB) so that a sync, and the frees that
+  // make room, can always be written.
+  const uint64_t slop = std::max<uint64_t>(t.size / 32, 16ULL << 20);
+  const uint64_t free = t.free() > t.deferred ? t.free() - t.deferred : 0;
+  return free > slop ? free - slop : 0;
+}
+
+uint64_t PoolWriter::sync_point() const { return std::min(opts_.dirty_max, room() / 4); }
+
 void PoolWriter::changed() {
-  if (wp_->dirty_bytes() < opts_.dirty_max) return;
+  if (wp_->dirty_bytes() < sync_point()) return;
   std::lock_guard<std::mutex> g(cv_mu_);
   requested_++;
   cv_.notify_all();
@@ -41,15 +62,20 @@ void PoolWriter::changed() {
 Status PoolWriter::reserve(uint64_t bytes) {
   if (Status s = health(); !s.ok()) return make_error(EIO, "pool is suspended after a failed sync: {}", s.error().message());
   if (bytes == 0) return Status::Ok();
-  SpaceTotals t = wp_->space();
-  // Keep back 1/32 of the pool (at least 16 MiB) so that a sync, and the frees that
-  // make room, can always be written; dirty data counts twice against what is left
-  // (indirect blocks, ditto copies of metadata).
-  const uint64_t slop = std::max<uint64_t>(t.size / 32, 16ULL << 20);
-  const uint64_t need = 2 * (wp_->dirty_bytes() + bytes);
-  const uint64_t free = t.free() > t.deferred ? t.free() - t.deferred : 0;
-  if (free < slop + need) return make_error(ENOSPC, "out of space");
+  // Dirty data counts twice against the room left (indirect blocks, ditto copies of
+  // metadata).
+  if (room() < 2 * (wp_->dirty_bytes() + bytes)) return make_error(ENOSPC, "out of space");
   return Status::Ok();
+}
+
+void PoolWriter::throttle() {
+  bool over;
+  {
+    std::shared_lock<std::shared_mutex> g(mu_);
+    const uint64_t dirty = wp_->dirty_bytes();
+    over = dirty > 0 && dirty >= sync_point() / 2 * 3;
+  }
+  if (over) (void)wait_synced();  // a failure shows in the write's reserve()
 }
 
 Status PoolWriter::wait_synced() {

@@ -22,8 +22,15 @@
 namespace fzfs {
 
 struct PoolWriterOptions {
-  uint64_t dirty_max = 512ULL << 20;  // sync early past this much dirty data
-  int txg_timeout_ms = 5000;          // sync at least this often when dirty
+  // Sync early past this much dirty data; 0 picks default_dirty_max(). A pool whose
+  // free space is small syncs earlier still (PoolWriter::sync_point).
+  uint64_t dirty_max = 0;
+  int txg_timeout_ms = 5000;  // sync at least this often when dirty
+
+  // A tenth of physical memory, kept between 64 MiB and 4 GiB: ZFS's rule for
+  // zfs_dirty_data_max. A random rewrite dirties whole records, and each sync rewrites
+  // every record dirtied since the last one: the more a txg holds, the fewer rewrites.
+  static uint64_t default_dirty_max();
 };
 
 class PoolWriter {
@@ -39,6 +46,10 @@ class PoolWriter {
   Status wait_synced();
   // With lock() held: ENOSPC if `bytes` more would overfill the pool.
   Status reserve(uint64_t bytes);
+  // Without lock(): once dirty data is 1.5 times the sync point, waits for a sync, so that
+  // writers arriving faster than the sync thread gets the lock cannot pile up dirty
+  // data until reserve() refuses them (ZFS delays writers past its dirty limit too).
+  void throttle();
   // Final sync with the labels marked `label_state` (1 = exported); stops the thread.
   Status shutdown(uint64_t label_state);
   // Increments after every successful sync (readers of the MOS refresh on a change).
@@ -49,6 +60,12 @@ class PoolWriter {
   PoolWriter(std::unique_ptr<WritablePool> wp, PoolWriterOptions opts) : wp_(std::move(wp)), opts_(opts) {}
   void run();
   Status sync_locked(std::optional<uint64_t> label_state);
+  // Free space a sync may use: free, not deferred, less the reserve that reserve() keeps.
+  uint64_t room() const;
+  // The dirty bytes past which a sync starts: dirty_max, or a quarter of room() when
+  // that is less, so that reserve() (which counts dirty data twice) does not refuse
+  // writes that a sync would have made room for.
+  uint64_t sync_point() const;
 
   std::unique_ptr<WritablePool> wp_;
   PoolWriterOptions opts_;
@@ -74,6 +91,7 @@ class DatasetTxg final : public ZplTxg {
   Status wait_synced() override { return w_->wait_synced(); }
   // Pool space first, then the dataset's quota (and its ancestors').
   Status reserve(uint64_t bytes) override;
+  void throttle() override { w_->throttle(); }
   FsStat statfs() override { return statfs_(); }
 
  private:

@@ -60,6 +60,9 @@ class ZplTxg {
   // Called (lock held) before a change that may take `bytes` of new space: ENOSPC when
   // the pool cannot hold it (frees and metadata-only changes pass 0 and always work).
   virtual Status reserve(uint64_t bytes) = 0;
+  // Called (lock NOT held) before a write of file data: waits for a sync when dirty
+  // data has piled up far past the point where one was asked for.
+  virtual void throttle() = 0;
   virtual FsStat statfs() = 0;
 };
 

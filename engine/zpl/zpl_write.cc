@@ -547,6 +547,7 @@ Result<Attr> ZplFs::setattr(uint64_t obj, const SetAttr& sa) {
 }
 
 Result<size_t> ZplFs::write(uint64_t obj, uint64_t offset, std::span<const uint8_t> data) {
+  if (wos_) txg_->throttle();
   if (wos_ && offset + data.size() >= offset) {
     auto shared = hold_shared();
     wos_->warm_partial_blocks(obj, offset, data.size());
